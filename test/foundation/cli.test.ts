@@ -1,0 +1,54 @@
+import { buildProgram, main } from '../../src/cli/program.js';
+
+function captureStderr(): { text: () => string; restore: () => void } {
+  let buf = '';
+  const orig = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    buf += chunk.toString();
+    return true;
+  }) as typeof process.stderr.write;
+  return { text: () => buf, restore: () => void (process.stderr.write = orig) };
+}
+
+describe('dpm-operator CLI', () => {
+  it('has the four subcommands', () => {
+    expect(
+      buildProgram()
+        .commands.map((c) => c.name())
+        .sort(),
+    ).toEqual(['demo', 'hmc-sim', 'nova-bridge', 'run']);
+  });
+
+  it.each(['run', 'hmc-sim', 'nova-bridge', 'demo'])('%s --help describes the command', async (cmd) => {
+    const program = buildProgram();
+    const sub = program.commands.find((c) => c.name() === cmd)!;
+    let out = '';
+    sub.configureOutput({ writeOut: (s) => (out += s) });
+    await expect(program.parseAsync(['node', 'dpm-operator', cmd, '--help'])).rejects.toMatchObject({
+      code: 'commander.helpDisplayed',
+    });
+    expect(out).toContain(`Usage: dpm-operator ${cmd}`);
+    expect(out).toContain(sub.description());
+  });
+
+  it('rejects an unknown flag with a message naming it and a non-zero exit', async () => {
+    const err = captureStderr();
+    try {
+      const code = await main(['node', 'dpm-operator', 'run', '--no-such-flag']);
+      expect(code).toBe(1);
+      expect(err.text()).toContain("unknown option '--no-such-flag'");
+    } finally {
+      err.restore();
+    }
+  });
+
+  it('rejects an unknown subcommand', async () => {
+    const err = captureStderr();
+    try {
+      expect(await main(['node', 'dpm-operator', 'frobnicate'])).toBe(1);
+      expect(err.text()).toContain("unknown command 'frobnicate'");
+    } finally {
+      err.restore();
+    }
+  });
+});
