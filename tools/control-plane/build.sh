@@ -11,6 +11,11 @@ bin="$cache/control-plane/${KUBERNETES_VERSION}-${ETCD_VERSION}"
 if [ -x "$bin/kube-apiserver" ] && [ -x "$bin/etcd" ]; then
   echo "$bin"; exit 0
 fi
+# One build at a time per cache (parallel test runs wait for the first build).
+mkdir -p "$cache/control-plane"
+exec 9>"$cache/control-plane/.build.lock"
+flock 9
+if [ -x "$bin/kube-apiserver" ] && [ -x "$bin/etcd" ]; then echo "$bin"; exit 0; fi
 command -v go >/dev/null || { echo "build.sh: Go toolchain not found (needed to build kube-apiserver/etcd)" >&2; exit 1; }
 mkdir -p "$bin"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
