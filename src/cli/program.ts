@@ -14,7 +14,8 @@ export function buildProgram(): Command {
   registerHmcSim(program);
   registerNovaBridge(program);
   registerDemo(program);
-  for (const c of [program, ...program.commands]) c.exitOverride().showHelpAfterError('(run with --help for usage)');
+  for (const c of [program, ...program.commands])
+    c.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }
 

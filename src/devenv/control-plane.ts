@@ -193,7 +193,8 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
     await waitFor(
       'kube-apiserver /readyz',
       async () => {
-        if (api.exitCode !== null) throw new Error(`kube-apiserver exited; see ${join(dir, 'kube-apiserver.log')}`);
+        if (api.exitCode !== null)
+          throw new Error(`kube-apiserver exited; see ${join(dir, 'kube-apiserver.log')}`);
         caPem ??= await readFile(join(dir, 'certs', 'apiserver.crt'), 'utf8').catch(() => undefined);
         return caPem !== undefined && (await getStatus(`${server}/readyz`, adminToken, caPem)) === 200;
       },

@@ -22,7 +22,14 @@ export async function applyDir(kc: k8s.KubeConfig, dir: string): Promise<string[
     for (const doc of yaml.loadAll(await readFile(join(dir, f), 'utf8'))) {
       if (!doc || typeof doc !== 'object') continue;
       const obj = doc as k8s.KubernetesObject;
-      await client.patch(obj, undefined, undefined, 'dpm-operator-demo', true, k8s.PatchStrategy.ServerSideApply);
+      await client.patch(
+        obj,
+        undefined,
+        undefined,
+        'dpm-operator-demo',
+        true,
+        k8s.PatchStrategy.ServerSideApply,
+      );
       applied.push(`${obj.kind}/${obj.metadata?.name}`);
     }
   }

@@ -92,7 +92,9 @@ describe('local control plane', () => {
       contexts: [{ name: 'c', cluster: cluster.name, user: 'nobody' }],
       currentContext: 'c',
     });
-    await expect(sa.makeApiClient(k8s.CoreV1Api).listNamespacedSecret({ namespace: ns })).rejects.toMatchObject({
+    await expect(
+      sa.makeApiClient(k8s.CoreV1Api).listNamespacedSecret({ namespace: ns }),
+    ).rejects.toMatchObject({
       code: 403,
     });
   });

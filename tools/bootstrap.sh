@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs everything the demo and the tests need on a fresh machine; fast (a few seconds) when all is cached.
+#   npm dependencies (npm ci when node_modules is missing or stale), Debian packages (shellcheck),
+#   kube-apiserver + etcd (built from Go modules, cached in ~/.cache/dpm-operator), kubectl + helm,
+#   the Python virtualenv with the real zhmcclient (cached likewise).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+say() { printf '[bootstrap] %s\n' "$*" >&2; }
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm dependencies (npm ci)..."
+  npm ci --no-audit --no-fund >&2
+fi
+
+need_apt=()
+command -v shellcheck >/dev/null || need_apt+=(shellcheck)
+command -v python3 >/dev/null || need_apt+=(python3)
+python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    say "installing Debian packages: ${need_apt[*]}"
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >&2
+  else
+    say "missing Debian packages: ${need_apt[*]} (run as root, or install them with apt-get)"; exit 1
+  fi
+fi
+
+say "control plane binaries: $(bash tools/control-plane/build.sh)"
+say "kubectl + helm: $(bash tools/k8s-clients.sh)"
+for req in tools/python/requirements-*.txt; do
+  [ -f "$req" ] || continue
+  say "python venv for $req: $(bash tools/python/setup.sh "$req")"
+done

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The whole test suite: jest (unit + integration on a real kube-apiserver and the HMC simulator) and pytest
+# (the real zhmcclient driving the HMC simulator). Ends with the plain line "N passed, N failed".
+# Extra arguments go to jest (e.g. a path filter), and then pytest is skipped.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+bash tools/bootstrap.sh || { echo "bootstrap failed"; echo "0 passed, 1 failed"; exit 1; }
+out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
+
+node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js \
+  --json --outputFile="$out/jest.json" "$@"
+jest_rc=$?
+
+py_rc=0
+if [ $# -eq 0 ] && [ -d test/zhmcclient ] && [ -f tools/python/requirements-zhmc.txt ]; then
+  venv=$(bash tools/python/setup.sh tools/python/requirements-zhmc.txt)
+  "$venv/bin/python" -m pytest test/zhmcclient -q -p no:cacheprovider --junitxml="$out/pytest.xml"
+  py_rc=$?
+fi
+
+node - "$out" "$jest_rc" "$py_rc" <<'JS'
+const fs = require('node:fs');
+const [dir, jestRc, pyRc] = [process.argv[2], +process.argv[3], +process.argv[4]];
+let passed = 0, failed = 0, skipped = 0;
+try {
+  const j = JSON.parse(fs.readFileSync(`${dir}/jest.json`, 'utf8'));
+  passed += j.numPassedTests; failed += j.numFailedTests; skipped += j.numPendingTests + j.numTodoTests;
+  // A suite that fails to load has no failed tests but must count.
+  failed += j.testResults.filter((r) => r.status === 'failed' && r.assertionResults.length === 0).length;
+} catch { failed += 1; console.log('jest produced no report'); }
+if (fs.existsSync(`${dir}/pytest.xml`)) {
+  const x = fs.readFileSync(`${dir}/pytest.xml`, 'utf8');
+  const m = x.match(/<testsuite [^>]*>/)[0];
+  const n = (k) => +(m.match(new RegExp(`${k}="(\\d+)"`)) || [0, 0])[1];
+  const pf = n('failures') + n('errors');
+  passed += n('tests') - pf - n('skipped'); failed += pf; skipped += n('skipped');
+  console.log(`pytest (zhmcclient conformance): ${n('tests') - pf - n('skipped')} passed, ${pf} failed`);
+} else if (pyRc !== 0) { failed += 1; console.log('pytest produced no report'); }
+if (failed === 0 && (jestRc !== 0 || pyRc !== 0)) failed += 1; // a runner failed without a counted test
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed ? 1 : 0);
+JS
