@@ -137,7 +137,6 @@ export function buildBootOsSpecificParameters(input: BootParamsInput): string {
 function normaliseExtra(extra: string | undefined): string {
   if (extra === undefined) return '';
   if (typeof extra !== 'string') throw new BootParamsValidationError('extra', extra, 'must be a string');
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(extra)) {
     throw new BootParamsValidationError('extra', extra, 'must not contain control characters');
   }
