@@ -1,0 +1,70 @@
+// The dpm.operator.dev CRDs: one source of truth for the TypeScript types, the OpenAPI schemas and
+// the generated manifests in deploy/crds (tools/gen-crds.ts).
+import type { V1CustomResourceDefinition, V1JSONSchemaProps } from '@kubernetes/client-node';
+import type { CrdManifest, JSONSchemaProps } from './common.js';
+import { cpcSubsetCrd } from './cpcsubset.js';
+import { partitionCrd } from './partition.js';
+import { partitionHbaCrd } from './partitionhba.js';
+import { partitionNicCrd } from './partitionnic.js';
+
+export * from './common.js';
+export * from './cpcsubset.js';
+export * from './partition.js';
+export * from './partitionnic.js';
+export * from './partitionhba.js';
+
+/** The CRD manifests in wire form (exactly what deploy/crds holds), in a stable order. */
+export function crdManifests(): CrdManifest[] {
+  return [cpcSubsetCrd(), partitionCrd(), partitionNicCrd(), partitionHbaCrd()];
+}
+
+// Wire keys whose @kubernetes/client-node model property name differs.
+const CLIENT_KEY: Record<string, string> = {
+  default: '_default',
+  enum: '_enum',
+  not: '_not',
+  $ref: 'ref',
+  $schema: 'schema',
+  'x-kubernetes-validations': 'xKubernetesValidations',
+  'x-kubernetes-list-type': 'xKubernetesListType',
+  'x-kubernetes-list-map-keys': 'xKubernetesListMapKeys',
+  'x-kubernetes-map-type': 'xKubernetesMapType',
+  'x-kubernetes-preserve-unknown-fields': 'xKubernetesPreserveUnknownFields',
+  'x-kubernetes-int-or-string': 'xKubernetesIntOrString',
+  'x-kubernetes-embedded-resource': 'xKubernetesEmbeddedResource',
+};
+
+/** Converts a wire-form schema to the client-node model (whose serializer maps it back to wire form). */
+export function toClientSchema(schema: JSONSchemaProps): V1JSONSchemaProps {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema)) {
+    if (v === undefined) continue;
+    if (k === 'properties') {
+      out.properties = Object.fromEntries(
+        Object.entries(v as Record<string, JSONSchemaProps>).map(([p, ps]) => [p, toClientSchema(ps)]),
+      );
+    } else if (k === 'items') {
+      out.items = toClientSchema(v as JSONSchemaProps);
+    } else {
+      out[CLIENT_KEY[k] ?? k] = v;
+    }
+  }
+  return out as V1JSONSchemaProps;
+}
+
+/** The CRDs as client-node models, ready for ApiextensionsV1Api.createCustomResourceDefinition. */
+export function allCrds(): V1CustomResourceDefinition[] {
+  return crdManifests().map((m) => ({
+    apiVersion: m.apiVersion,
+    kind: m.kind,
+    metadata: { ...m.metadata },
+    spec: {
+      ...m.spec,
+      names: { ...m.spec.names },
+      versions: m.spec.versions.map((v) => ({
+        ...v,
+        schema: { openAPIV3Schema: toClientSchema(v.schema.openAPIV3Schema) },
+      })),
+    },
+  }));
+}
