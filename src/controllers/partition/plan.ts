@@ -1,0 +1,290 @@
+// The partition plan: desired CR state against observed HMC state -> the one next action. Pure; no I/O.
+// Order: create -> wait out transitions -> partition properties -> HBAs -> NICs -> boot properties -> power.
+import { buildBootOsSpecificParameters, BootParamsError } from './boot-params.js';
+import type {
+  Action,
+  DesiredHba,
+  DesiredNic,
+  DesiredPartition,
+  HmcPartitionStatus,
+  HmcProps,
+  ObservedHba,
+  ObservedNic,
+  ObservedPartition,
+} from './model.js';
+import { isOwnedHba, isOwnedNic, normalizeMac, sameHex } from '../naming.js';
+
+/** Statuses in which the partition does not run and may be updated, started or deleted (as the HMC's tools do). */
+const STOPPED_LIKE: ReadonlySet<HmcPartitionStatus> = new Set(['stopped', 'reservation-error']);
+const TRANSITIONAL: ReadonlySet<HmcPartitionStatus> = new Set(['starting', 'stopping']);
+const RUNNING: ReadonlySet<HmcPartitionStatus> = new Set(['active', 'degraded']);
+/** "Bad" statuses: the HMC lost contact; nothing can be decided until it comes back. */
+const UNKNOWN: ReadonlySet<HmcPartitionStatus> = new Set(['communications-not-active', 'status-check']);
+
+export function isStoppedLike(s: HmcPartitionStatus): boolean {
+  return STOPPED_LIKE.has(s);
+}
+
+export function createProps(d: DesiredPartition): HmcProps {
+  return {
+    name: d.hmcName,
+    description: d.description,
+    type: 'linux',
+    'ifl-processors': d.ifls,
+    'processor-mode': d.processorMode,
+    'initial-memory': d.initialMemoryMiB,
+    'maximum-memory': d.maximumMemoryMiB,
+  };
+}
+
+interface PropDiff {
+  anytime: HmcProps;
+  stoppedOnly: HmcProps;
+}
+
+/** Partition properties that differ. maximum-memory and processor-mode change only while stopped. */
+export function diffPartitionProps(d: DesiredPartition, o: ObservedPartition): PropDiff {
+  const anytime: HmcProps = {};
+  const stoppedOnly: HmcProps = {};
+  if (d.description !== o.description) anytime.description = d.description;
+  if (d.ifls !== o.ifls) anytime['ifl-processors'] = d.ifls;
+  if (d.processorMode !== o.processorMode) stoppedOnly['processor-mode'] = d.processorMode;
+  if (d.maximumMemoryMiB !== o.maximumMemoryMiB) stoppedOnly['maximum-memory'] = d.maximumMemoryMiB;
+  if (d.initialMemoryMiB !== o.initialMemoryMiB) {
+    // Raising initial memory above the current maximum needs the maximum raised first, i.e. a stop.
+    if (d.initialMemoryMiB <= o.maximumMemoryMiB) anytime['initial-memory'] = d.initialMemoryMiB;
+    else stoppedOnly['initial-memory'] = d.initialMemoryMiB;
+  }
+  return { anytime, stoppedOnly };
+}
+
+function nicMatches(d: DesiredNic, o: ObservedNic): boolean {
+  return (
+    o.virtualSwitchUri === d.virtualSwitchUri &&
+    (d.deviceNumber === undefined || sameHex(d.deviceNumber, o.deviceNumber))
+  );
+}
+
+function nicUpdates(d: DesiredNic, o: ObservedNic): HmcProps {
+  const props: HmcProps = {};
+  if (o.description !== d.description) props.description = d.description;
+  if ((o.vlanId ?? null) !== (d.vlanId ?? null)) {
+    props['vlan-id'] = d.vlanId ?? null;
+    props['vlan-type'] = d.vlanId === undefined ? null : 'enforced';
+  }
+  if (o.macAddress !== undefined && normalizeMac(o.macAddress) !== normalizeMac(d.mac)) {
+    props['mac-address'] = normalizeMac(d.mac);
+  }
+  return props;
+}
+
+function hbaMatches(d: DesiredHba, o: ObservedHba): boolean {
+  return (
+    o.adapterPortUri === d.adapterPortUri &&
+    (d.deviceNumber === undefined || sameHex(d.deviceNumber, o.deviceNumber))
+  );
+}
+
+/** The next HBA action, or undefined when the partition's owned HBAs are exactly the desired ones. */
+export function planHbas(
+  desired: readonly DesiredHba[],
+  observed: readonly ObservedHba[],
+): Action | undefined {
+  const wanted = new Map(desired.map((h) => [h.hmcName, h]));
+  for (const o of observed) {
+    if (!isOwnedHba(o)) continue; // never touch HBAs this operator did not create
+    const d = wanted.get(o.name);
+    if (!d || !hbaMatches(d, o)) return { kind: 'delete-hba', uri: o.uri, name: o.name };
+  }
+  const have = new Set(observed.map((o) => o.name));
+  const missing = desired.find((h) => !have.has(h.hmcName));
+  return missing ? { kind: 'create-hba', hba: missing } : undefined;
+}
+
+/** The next NIC action, or undefined when the partition's owned NICs are exactly the desired ones. */
+export function planNics(
+  desired: readonly DesiredNic[],
+  observed: readonly ObservedNic[],
+): Action | undefined {
+  const wanted = new Map(desired.map((n) => [n.hmcName, n]));
+  for (const o of observed) {
+    if (!isOwnedNic(o)) continue;
+    const d = wanted.get(o.name);
+    if (!d || !nicMatches(d, o)) return { kind: 'delete-nic', uri: o.uri, name: o.name };
+    const props = nicUpdates(d, o);
+    if (Object.keys(props).length > 0) return { kind: 'update-nic', uri: o.uri, props, crName: d.crName };
+  }
+  const have = new Set(observed.map((o) => o.name));
+  const missing = desired.find((n) => !have.has(n.hmcName));
+  return missing ? { kind: 'create-nic', nic: missing } : undefined;
+}
+
+export type BootPropsResult = { ok: true; props: HmcProps; osParams: string } | { ok: false; action: Action };
+
+/** The boot properties the HMC partition must carry; needs every NIC and the boot HBA to exist already. */
+export function desiredBootProps(d: DesiredPartition, o: ObservedPartition): BootPropsResult {
+  const byName = new Map(o.nics.map((n) => [n.name, n]));
+  const bootNics = d.nics.map((n) => ({ nic: n, observed: byName.get(n.hmcName) }));
+  let osParams: string;
+  try {
+    osParams = buildBootOsSpecificParameters({
+      nics: bootNics.map(({ nic, observed }) => ({
+        deviceNumber: observed!.deviceNumber,
+        port: nic.port,
+        mac: nic.mac,
+      })),
+      extra: d.kernelParameters,
+    });
+  } catch (e) {
+    if (!(e instanceof BootParamsError)) throw e;
+    return {
+      ok: false,
+      action: {
+        kind: 'blocked',
+        reason: 'InvalidBootParameters',
+        message: `spec.kernelParameters with ${d.nics.length} NIC entries: ${e.message}`,
+      },
+    };
+  }
+  if (d.boot.type === 'None') {
+    return { ok: true, osParams, props: { 'boot-device': 'none', 'boot-os-specific-parameters': osParams } };
+  }
+  const sel = d.boot.hba;
+  let hba: ObservedHba | undefined;
+  if ('crName' in sel) {
+    const want = d.hbas.find((h) => h.crName === sel.crName);
+    if (!want) {
+      return {
+        ok: false,
+        action: {
+          kind: 'blocked',
+          reason: 'BootHbaNotFound',
+          message: `spec.boot.fcpVolume.hbaRef.name: no PartitionHba ${sel.crName} references this partition`,
+        },
+      };
+    }
+    hba = o.hbas.find((h) => h.name === want.hmcName);
+  } else {
+    hba = o.hbas.find((h) => h.adapterPortUri === sel.adapterPortUri);
+    if (!hba && !d.hbas.some((h) => h.adapterPortUri === sel.adapterPortUri)) {
+      return {
+        ok: false,
+        action: {
+          kind: 'blocked',
+          reason: 'BootHbaNotFound',
+          message: `spec.boot.fcpVolume.adapterPort: no PartitionHba of this partition uses ${sel.adapterPortUri}`,
+        },
+      };
+    }
+  }
+  if (!hba)
+    return {
+      ok: false,
+      action: { kind: 'wait', reason: 'WaitingForHba', message: 'boot HBA not created yet' },
+    };
+  return {
+    ok: true,
+    osParams,
+    props: {
+      'boot-device': 'storage-adapter',
+      'boot-storage-device': hba.uri,
+      'boot-world-wide-port-name': d.boot.targetWwpn.toLowerCase(),
+      'boot-logical-unit-number': d.boot.lun.toLowerCase(),
+      'boot-os-specific-parameters': osParams,
+    },
+  };
+}
+
+function diffBootProps(want: HmcProps, o: ObservedPartition): HmcProps {
+  const have: HmcProps = {
+    'boot-device': o.bootDevice,
+    'boot-storage-device': o.bootStorageDevice ?? null,
+    'boot-world-wide-port-name': o.bootWwpn ?? '',
+    'boot-logical-unit-number': o.bootLun ?? '',
+    'boot-os-specific-parameters': o.bootOsSpecificParameters,
+  };
+  const out: HmcProps = {};
+  for (const [k, v] of Object.entries(want)) {
+    const h = have[k];
+    const same =
+      k === 'boot-world-wide-port-name' || k === 'boot-logical-unit-number'
+        ? sameHex(String(v), String(h ?? ''))
+        : v === h;
+    if (!same) out[k] = v;
+  }
+  return out;
+}
+
+function planPower(d: DesiredPartition, s: HmcPartitionStatus): Action {
+  if (d.powerState === 'Stopped') {
+    return STOPPED_LIKE.has(s) ? { kind: 'in-sync' } : { kind: 'stop', why: 'spec.powerState is Stopped' };
+  }
+  if (RUNNING.has(s)) return { kind: 'in-sync' };
+  if (STOPPED_LIKE.has(s)) return { kind: 'start' };
+  if (s === 'paused') {
+    // With no boot device the HMC pauses a started partition: that is the expected end state.
+    if (d.boot.type === 'None') return { kind: 'in-sync' };
+    return {
+      kind: 'blocked',
+      reason: 'BootFailed',
+      message: 'the partition paused after start: no bootable device (check the FCP volume, WWPN and LUN)',
+    };
+  }
+  // terminated: the OS ended; stop it so the next pass starts it cleanly.
+  return { kind: 'stop', why: `HMC status ${s}` };
+}
+
+/** The one next action for a partition that should exist. `observed` undefined = not on the HMC (by URI and name). */
+export function planPartition(d: DesiredPartition, o: ObservedPartition | undefined): Action {
+  if (!o) return { kind: 'create-partition', props: createProps(d) };
+  if (TRANSITIONAL.has(o.status)) {
+    return { kind: 'wait', reason: 'Transitioning', message: `HMC status ${o.status}` };
+  }
+  if (UNKNOWN.has(o.status)) {
+    return { kind: 'wait', reason: 'HmcStatusUnknown', message: `HMC reports status ${o.status}` };
+  }
+  const stopped = STOPPED_LIKE.has(o.status);
+  const { anytime, stoppedOnly } = diffPartitionProps(d, o);
+  if (Object.keys(anytime).length > 0) {
+    return { kind: 'update-partition', props: anytime, why: 'spec changed' };
+  }
+  const stoppedOnlyFields = Object.keys(stoppedOnly);
+  if (stoppedOnlyFields.length > 0 && stopped) {
+    return { kind: 'update-partition', props: stoppedOnly, why: 'spec changed (stopped-only properties)' };
+  }
+  const device = planHbas(d.hbas, o.hbas) ?? planNics(d.nics, o.nics);
+  if (device) return device;
+  const boot = desiredBootProps(d, o);
+  if (!boot.ok) return boot.action;
+  const bootDiff = diffBootProps(boot.props, o);
+  if (Object.keys(bootDiff).length > 0) {
+    return { kind: 'update-partition', props: bootDiff, why: 'boot properties' };
+  }
+  if (stoppedOnlyFields.length > 0) {
+    if (d.updateStrategy === 'RestartIfNeeded') {
+      return {
+        kind: 'stop',
+        why: `to change ${stoppedOnlyFields.join(', ')} (updateStrategy RestartIfNeeded)`,
+      };
+    }
+    if (d.powerState === 'Active') {
+      return {
+        kind: 'blocked',
+        reason: 'StopRequired',
+        message:
+          `changing ${stoppedOnlyFields.join(', ')} needs the partition stopped: set spec.powerState to Stopped ` +
+          'or spec.updateStrategy to RestartIfNeeded',
+      };
+    }
+  }
+  return planPower(d, o.status);
+}
+
+/** The one next action for a partition being deleted with deletionPolicy Delete. */
+export function planDeletion(o: ObservedPartition | undefined): Action {
+  if (!o) return { kind: 'in-sync' };
+  if (TRANSITIONAL.has(o.status))
+    return { kind: 'wait', reason: 'Transitioning', message: `HMC status ${o.status}` };
+  if (STOPPED_LIKE.has(o.status)) return { kind: 'delete-partition' };
+  return { kind: 'stop', why: 'deleting' };
+}
