@@ -22,16 +22,15 @@ export function crdManifests(): CrdManifest[] {
 const CLIENT_KEY: Record<string, string> = {
   default: '_default',
   enum: '_enum',
-  not: '_not',
   $ref: 'ref',
   $schema: 'schema',
-  'x-kubernetes-validations': 'xKubernetesValidations',
-  'x-kubernetes-list-type': 'xKubernetesListType',
-  'x-kubernetes-list-map-keys': 'xKubernetesListMapKeys',
-  'x-kubernetes-map-type': 'xKubernetesMapType',
-  'x-kubernetes-preserve-unknown-fields': 'xKubernetesPreserveUnknownFields',
-  'x-kubernetes-int-or-string': 'xKubernetesIntOrString',
-  'x-kubernetes-embedded-resource': 'xKubernetesEmbeddedResource',
+  'x-kubernetes-validations': 'x_kubernetes_validations',
+  'x-kubernetes-list-type': 'x_kubernetes_list_type',
+  'x-kubernetes-list-map-keys': 'x_kubernetes_list_map_keys',
+  'x-kubernetes-map-type': 'x_kubernetes_map_type',
+  'x-kubernetes-preserve-unknown-fields': 'x_kubernetes_preserve_unknown_fields',
+  'x-kubernetes-int-or-string': 'x_kubernetes_int_or_string',
+  'x-kubernetes-embedded-resource': 'x_kubernetes_embedded_resource',
 };
 
 /** Converts a wire-form schema to the client-node model (whose serializer maps it back to wire form). */
