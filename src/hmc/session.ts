@@ -144,6 +144,11 @@ export class HmcSession {
     return this.info;
   }
 
+  /** The session's logger (child of the configured one), for components sharing the session. */
+  get logger(): Logger {
+    return this.log;
+  }
+
   /** The HMC userid (STOMP may log on with userid/password). */
   get userid(): string {
     return this.opts.userid;
