@@ -1,0 +1,76 @@
+// TLS material: a self-signed CA and a server certificate (SAN 127.0.0.1, ::1, localhost)
+// generated with the openssl CLI (node:crypto cannot issue X.509 certificates).
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface TlsMaterial {
+  readonly dir: string;
+  readonly caPath: string;
+  readonly caPem: string;
+  readonly key: string;
+  readonly cert: string;
+}
+
+const SERVER_EXT = `basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost
+subjectKeyIdentifier=hash
+authorityKeyIdentifier=keyid,issuer
+`;
+
+/**
+ * Loads ca.pem/server.pem/server-key.pem from `dir`, generating them first when missing.
+ * Without `dir`, a fresh temporary directory is used.
+ */
+export async function ensureTls(dir?: string): Promise<TlsMaterial> {
+  const d = dir ?? (await mkdtemp(join(tmpdir(), 'hmc-sim-tls-')));
+  await mkdir(d, { recursive: true });
+  const caPath = join(d, 'ca.pem');
+  const certPath = join(d, 'server.pem');
+  const keyPath = join(d, 'server-key.pem');
+  if (!existsSync(caPath) || !existsSync(certPath) || !existsSync(keyPath))
+    await generate(d, caPath, certPath, keyPath);
+  const [caPem, cert, key] = await Promise.all([
+    readFile(caPath, 'utf8'),
+    readFile(certPath, 'utf8'),
+    readFile(keyPath, 'utf8'),
+  ]);
+  return { dir: d, caPath, caPem, key, cert };
+}
+
+async function generate(d: string, caPath: string, certPath: string, keyPath: string): Promise<void> {
+  const caKey = join(d, 'ca-key.pem');
+  const csr = join(d, 'server.csr');
+  const ext = join(d, 'server.ext');
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  await run('openssl', [
+    'req', '-x509', ...ec, '-keyout', caKey, '-out', caPath, '-days', '3650', '-sha256',
+    '-subj', '/O=dpm-operator/CN=dpm-operator HMC simulator CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE',
+    '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    '-addext', 'subjectKeyIdentifier=hash',
+  ]); // prettier-ignore
+  await run('openssl', [
+    'req',
+    '-new',
+    ...ec,
+    '-keyout',
+    keyPath,
+    '-out',
+    csr,
+    '-subj',
+    '/O=dpm-operator/CN=localhost',
+  ]);
+  await writeFile(ext, SERVER_EXT);
+  await run('openssl', [
+    'x509', '-req', '-in', csr, '-CA', caPath, '-CAkey', caKey, '-CAcreateserial',
+    '-out', certPath, '-days', '825', '-sha256', '-extfile', ext,
+  ]); // prettier-ignore
+}
