@@ -1,0 +1,211 @@
+// What the controllers ask of one HMC, with an observed-state cache kept fresh by HMC notifications so that
+// a reconcile of an unchanged partition costs no HMC request (the HMC is slow and shared).
+import type { HmcSession } from '../hmc/session.js';
+import { isNotFound } from '../hmc/errors.js';
+import type { HmcPartitionStatus, HmcProps, ObservedHba, ObservedNic, ObservedPartition } from './partition/model.js';
+
+type Props = Record<string, unknown>;
+
+export interface PartitionRef {
+  uri: string;
+  name: string;
+  status: HmcPartitionStatus;
+}
+
+/** Completes an async HMC job (202 + job-uri); throws JobFailedError when the job failed. */
+export interface JobRunner {
+  run(jobUri: string): Promise<void>;
+}
+
+/** A change the HMC told us about (notifications), already decoded. */
+export type HmcChange =
+  | { kind: 'property-change'; uri: string; changes: Record<string, unknown> }
+  | { kind: 'status-change'; uri: string; status: string }
+  | { kind: 'inventory-change'; uri: string; action: 'add' | 'remove' }
+  | { kind: 'resync' };
+
+function toObservedNic(uri: string, p: Props): ObservedNic {
+  return {
+    uri,
+    name: String(p.name ?? ''),
+    description: p.description as string | undefined,
+    deviceNumber: String(p['device-number'] ?? ''),
+    virtualSwitchUri: (p['virtual-switch-uri'] as string | undefined) ?? undefined,
+    macAddress: p['mac-address'] as string | undefined,
+    vlanId: (p['vlan-id'] as number | null | undefined) ?? null,
+  };
+}
+
+function toObservedHba(uri: string, p: Props): ObservedHba {
+  return {
+    uri,
+    name: String(p.name ?? ''),
+    wwpn: String(p.wwpn ?? ''),
+    deviceNumber: String(p['device-number'] ?? ''),
+    adapterPortUri: String(p['adapter-port-uri'] ?? ''),
+  };
+}
+
+export class HmcGateway {
+  /** Raw properties by object or element URI, as last read or written. */
+  private readonly cache = new Map<string, Props>();
+
+  constructor(
+    private readonly session: HmcSession,
+    private readonly jobs: JobRunner,
+  ) {}
+
+  /** Applies a notification to the cache; returns the partition URI it concerns, if any. */
+  applyChange(change: HmcChange): string | undefined {
+    if (change.kind === 'resync') {
+      this.cache.clear();
+      return undefined;
+    }
+    const partitionUri = change.uri.replace(/\/(nics|hbas)\/[^/]+$/, '');
+    const entry = this.cache.get(change.uri);
+    if (change.kind === 'inventory-change') {
+      if (change.action === 'remove') this.cache.delete(change.uri);
+      // An element added or removed changes the partition's nic-uris/hba-uris: re-read it next time.
+      if (partitionUri !== change.uri) this.cache.delete(partitionUri);
+    } else if (entry && change.kind === 'status-change') {
+      entry.status = change.status;
+    } else if (entry && change.kind === 'property-change') {
+      Object.assign(entry, change.changes);
+    }
+    return partitionUri;
+  }
+
+  /** Forgets everything about one URI (after an error left its state unknown). */
+  invalidate(uri: string): void {
+    this.cache.delete(uri);
+  }
+
+  private async read(uri: string): Promise<Props | undefined> {
+    const hit = this.cache.get(uri);
+    if (hit) return hit;
+    try {
+      const props = await this.session.get<Props>(uri);
+      this.cache.set(uri, props);
+      return props;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  /** The partition with its NICs and HBAs, or undefined when the HMC has no such partition. */
+  async getPartition(uri: string): Promise<ObservedPartition | undefined> {
+    const p = await this.read(uri);
+    if (!p) return undefined;
+    const nics: ObservedNic[] = [];
+    for (const u of (p['nic-uris'] as string[] | undefined) ?? []) {
+      const n = await this.read(u);
+      if (n) nics.push(toObservedNic(u, n));
+    }
+    const hbas: ObservedHba[] = [];
+    for (const u of (p['hba-uris'] as string[] | undefined) ?? []) {
+      const h = await this.read(u);
+      if (h) hbas.push(toObservedHba(u, h));
+    }
+    return {
+      uri,
+      name: String(p.name),
+      description: String(p.description ?? ''),
+      status: p.status as HmcPartitionStatus,
+      ifls: Number(p['ifl-processors'] ?? 0),
+      processorMode: (p['processor-mode'] as 'shared' | 'dedicated') ?? 'shared',
+      initialMemoryMiB: Number(p['initial-memory'] ?? 0),
+      maximumMemoryMiB: Number(p['maximum-memory'] ?? 0),
+      bootDevice: String(p['boot-device'] ?? 'none'),
+      bootStorageDevice: (p['boot-storage-device'] as string | null | undefined) ?? null,
+      bootWwpn: (p['boot-world-wide-port-name'] as string | undefined) ?? '',
+      bootLun: (p['boot-logical-unit-number'] as string | undefined) ?? '',
+      bootOsSpecificParameters: String(p['boot-os-specific-parameters'] ?? ''),
+      nics,
+      hbas,
+    };
+  }
+
+  /** Partitions of a CPC whose whole name matches `nameRegex` (HMC-side filter: one request). */
+  async listPartitions(cpcUri: string, nameRegex?: string): Promise<PartitionRef[]> {
+    const q = nameRegex ? `?name=${encodeURIComponent(nameRegex)}` : '';
+    const body = await this.session.get<{ partitions: { 'object-uri': string; name: string; status: string }[] }>(
+      `${cpcUri}/partitions${q}`,
+    );
+    return body.partitions.map((p) => ({ uri: p['object-uri'], name: p.name, status: p.status as HmcPartitionStatus }));
+  }
+
+  /** Exact-name lookup; names are unique per CPC. */
+  async findPartitionByName(cpcUri: string, name: string): Promise<PartitionRef | undefined> {
+    const exact = `^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+    return (await this.listPartitions(cpcUri, exact)).find((p) => p.name === name);
+  }
+
+  async createPartition(cpcUri: string, props: HmcProps): Promise<string> {
+    const res = await this.session.post<{ 'object-uri': string }>(`${cpcUri}/partitions`, props);
+    return res.body['object-uri'];
+  }
+
+  async update(uri: string, props: HmcProps): Promise<void> {
+    await this.session.post(uri, props, { idempotent: true });
+    const entry = this.cache.get(uri);
+    if (entry) Object.assign(entry, props);
+  }
+
+  async deletePartition(uri: string): Promise<void> {
+    await this.session.delete(uri, { notFoundOk: true });
+    const p = this.cache.get(uri);
+    for (const u of [...((p?.['nic-uris'] as string[]) ?? []), ...((p?.['hba-uris'] as string[]) ?? [])]) {
+      this.cache.delete(u);
+    }
+    this.cache.delete(uri);
+  }
+
+  /** Starts or stops through the async job; the partition's status is re-read afterwards. */
+  async operation(uri: string, op: 'start' | 'stop'): Promise<void> {
+    try {
+      const res = await this.session.post<{ 'job-uri': string }>(`${uri}/operations/${op}`, undefined);
+      await this.jobs.run(res.body['job-uri']);
+    } finally {
+      this.cache.delete(uri);
+    }
+  }
+
+  private async createElement(partitionUri: string, kind: 'nics' | 'hbas', props: HmcProps): Promise<string> {
+    const res = await this.session.post<{ 'element-uri': string }>(`${partitionUri}/${kind}`, props);
+    this.cache.delete(partitionUri); // its nic-uris / hba-uris changed
+    return res.body['element-uri'];
+  }
+
+  createNic(partitionUri: string, props: HmcProps): Promise<string> {
+    return this.createElement(partitionUri, 'nics', props);
+  }
+
+  createHba(partitionUri: string, props: HmcProps): Promise<string> {
+    return this.createElement(partitionUri, 'hbas', props);
+  }
+
+  async deleteElement(elementUri: string): Promise<void> {
+    await this.session.delete(elementUri, { notFoundOk: true });
+    this.cache.delete(elementUri);
+    this.cache.delete(elementUri.replace(/\/(nics|hbas)\/[^/]+$/, ''));
+  }
+
+  /** The virtual switch backed by an adapter port (OSA, HiperSockets). Cached: switches do not move. */
+  async virtualSwitchFor(cpcUri: string, adapterObjectId: string, port: number): Promise<string | undefined> {
+    const key = `vswitch:${cpcUri}:${adapterObjectId}:${port}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit.uri as string;
+    const list = await this.session.get<{ 'virtual-switches': { 'object-uri': string }[] }>(
+      `${cpcUri}/virtual-switches`,
+    );
+    for (const vs of list['virtual-switches']) {
+      const p = await this.read(vs['object-uri']);
+      if (p?.['backing-adapter-uri'] === `/api/adapters/${adapterObjectId}` && Number(p.port) === port) {
+        this.cache.set(key, { uri: vs['object-uri'] });
+        return vs['object-uri'];
+      }
+    }
+    return undefined;
+  }
+}
