@@ -1,0 +1,161 @@
+// One HMC session (+ notifications + jobs + observed cache) per distinct HMC endpoint and credentials,
+// shared by every CpcSubset that uses them (the HMC limits sessions per user). Credentials come only
+// from the CpcSubset's Secret and are never logged.
+import { createHash } from 'node:crypto';
+import * as k8s from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { CpcSubset } from '../crds/index.js';
+import { HmcSession } from '../hmc/session.js';
+import { NotificationClient, type HmcNotification } from '../hmc/notifications.js';
+import { JobManager } from '../hmc/jobs.js';
+import { HmcGateway, type HmcChange } from './hmc-gateway.js';
+
+export class CredentialsError extends Error {
+  override readonly name = 'CredentialsError';
+}
+
+export interface HmcConnection {
+  readonly fingerprint: string;
+  readonly session: HmcSession;
+  readonly gateway: HmcGateway;
+  readonly notifications: NotificationClient;
+  readonly jobs: JobManager;
+  /** Secret resourceVersion the connection was built from (BMO's goodCredentials idea). */
+  readonly secretVersion: string;
+}
+
+export interface ConnectionsOptions {
+  kubeConfig: k8s.KubeConfig;
+  log: Logger;
+  metricsRegistry?: Registry;
+  /** Called for every HMC change after the cache applied it; `partitionUri` undefined = resync everything. */
+  onChange(conn: HmcConnection, partitionUri: string | undefined): void;
+  /** STOMP port; the HMC's is 61612. */
+  stompPort?: (subset: CpcSubset) => number | undefined;
+}
+
+function toChange(n: HmcNotification): HmcChange | undefined {
+  const uri = n.elementUri ?? n.objectUri;
+  if (!uri) return undefined;
+  switch (n.type) {
+    case 'status-change': {
+      const s = n.changeReports.find((r) => r['new-status'])?.['new-status'];
+      return s ? { kind: 'status-change', uri, status: s } : undefined;
+    }
+    case 'property-change': {
+      const changes: Record<string, unknown> = {};
+      for (const r of n.changeReports) if (r['property-name']) changes[r['property-name']] = r['new-value'];
+      return { kind: 'property-change', uri, changes };
+    }
+    case 'inventory-change':
+      return { kind: 'inventory-change', uri, action: n.action ?? 'add' };
+    default:
+      return undefined;
+  }
+}
+
+export class HmcConnections {
+  private readonly byFingerprint = new Map<string, Promise<HmcConnection>>();
+  private readonly core: k8s.CoreV1Api;
+
+  constructor(private readonly opts: ConnectionsOptions) {
+    this.core = opts.kubeConfig.makeApiClient(k8s.CoreV1Api);
+  }
+
+  /** Reads the subset's Secret; throws CredentialsError naming what is missing. */
+  async credentials(subset: CpcSubset): Promise<{ userid: string; password: string; ca?: string; version: string }> {
+    const ref = subset.spec.hmc.credentialsSecretRef;
+    const ns = subset.metadata.namespace ?? 'default';
+    let secret: k8s.V1Secret;
+    try {
+      secret = await this.core.readNamespacedSecret({ namespace: ns, name: ref.name });
+    } catch (e) {
+      if (e instanceof k8s.ApiException && e.code === 404) {
+        throw new CredentialsError(`spec.hmc.credentialsSecretRef.name: Secret ${ns}/${ref.name} not found`);
+      }
+      throw e;
+    }
+    const get = (key: string): string | undefined => {
+      const v = secret.data?.[key] ?? undefined;
+      return v === undefined ? secret.stringData?.[key] : Buffer.from(v, 'base64').toString('utf8');
+    };
+    const userid = get(ref.useridKey ?? 'userid');
+    const password = get(ref.passwordKey ?? 'password');
+    if (!userid || !password) {
+      const missing = !userid ? (ref.useridKey ?? 'userid') : (ref.passwordKey ?? 'password');
+      throw new CredentialsError(`Secret ${ns}/${ref.name} has no key "${missing}" (spec.hmc.credentialsSecretRef)`);
+    }
+    return { userid, password, ca: get(ref.caBundleKey ?? 'ca.crt'), version: secret.metadata?.resourceVersion ?? '' };
+  }
+
+  /** The connection for a subset: reused when endpoint and credentials are unchanged, rebuilt otherwise. */
+  async get(subset: CpcSubset): Promise<HmcConnection> {
+    const creds = await this.credentials(subset);
+    const hmc = subset.spec.hmc;
+    const port = hmc.port ?? 6794;
+    const hosts = [hmc.host, hmc.alternateHost].filter((h): h is string => Boolean(h)).map((h) => `${h}:${port}`);
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify([hosts, creds.userid, creds.password, creds.ca ?? '', hmc.insecureSkipTLSVerify ?? false]))
+      .digest('hex')
+      .slice(0, 16);
+    let conn = this.byFingerprint.get(fingerprint);
+    if (!conn) {
+      conn = this.open(fingerprint, hosts, creds, subset);
+      this.byFingerprint.set(fingerprint, conn);
+      conn.catch(() => this.byFingerprint.delete(fingerprint));
+    }
+    return conn;
+  }
+
+  private async open(
+    fingerprint: string,
+    hosts: string[],
+    creds: { userid: string; password: string; ca?: string; version: string },
+    subset: CpcSubset,
+  ): Promise<HmcConnection> {
+    const log = this.opts.log.child({ hmc: hosts[0] });
+    const session = new HmcSession({
+      hosts,
+      userid: creds.userid,
+      password: creds.password,
+      ca: creds.ca,
+      insecureSkipTLSVerify: subset.spec.hmc.insecureSkipTLSVerify ?? false,
+      logger: log,
+      metricsRegistry: this.opts.metricsRegistry,
+      name: hosts[0],
+    });
+    await session.logon();
+    const notifications = new NotificationClient(session, { stompPort: this.opts.stompPort?.(subset), logger: log });
+    const jobs = new JobManager(session, notifications, { logger: log });
+    const gateway = new HmcGateway(session, { run: async (uri) => void (await jobs.wait(uri)) });
+    const conn: HmcConnection = { fingerprint, session, gateway, notifications, jobs, secretVersion: creds.version };
+    const onNotification = (n: HmcNotification): void => {
+      const change = toChange(n);
+      if (!change) return;
+      const partitionUri = gateway.applyChange(change);
+      if (partitionUri) this.opts.onChange(conn, partitionUri);
+    };
+    notifications.on('notification', onNotification);
+    notifications.on('resync', (e) => {
+      log.info({ reason: e.reason }, 'HMC notifications may have been missed; resyncing');
+      gateway.applyChange({ kind: 'resync' });
+      this.opts.onChange(conn, undefined);
+    });
+    await notifications.start();
+    log.info('connected to the HMC (session and notifications)');
+    return conn;
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.byFingerprint.values()];
+    this.byFingerprint.clear();
+    for (const p of all) {
+      const c = await p.catch(() => undefined);
+      if (!c) continue;
+      c.jobs.close();
+      await c.notifications.stop().catch(() => undefined);
+      await c.session.close().catch(() => undefined);
+    }
+  }
+}

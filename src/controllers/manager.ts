@@ -1,0 +1,229 @@
+// Wires informers, work queues, the HMC connections and the reconcilers together (controller-runtime's
+// manager). Event filtering and key mapping live here, not in the reconcilers.
+import * as k8s from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import {
+  API_GROUP,
+  API_GROUP_VERSION,
+  API_VERSION,
+  PLURAL,
+  type CpcSubset,
+  type Partition,
+  type PartitionHba,
+  type PartitionNic,
+} from '../crds/index.js';
+import { SupervisedInformer, watchPath } from '../runtime/informer.js';
+import { generationOrMetadataChanged } from '../runtime/predicates.js';
+import { WorkQueue } from '../runtime/workqueue.js';
+import { HmcConnections, type HmcConnection } from './connections.js';
+import { CpcSubsetReconciler } from './cpcsubset/reconciler.js';
+import { KubeWriter } from './kube.js';
+import type { EventSink, Outcome, ReadCache } from './outcome.js';
+import { PartitionReconciler } from './partition/reconciler.js';
+
+export interface ManagerOptions {
+  kubeConfig: k8s.KubeConfig;
+  /** Namespaces to watch; empty = all. */
+  namespaces: string[];
+  concurrency: number;
+  log: Logger;
+  events: EventSink;
+  metricsRegistry?: Registry;
+  /** Informer relist period (re-emits every object; costs no HMC request when nothing changed). */
+  resyncMs?: number;
+  /** CpcSubset re-check period (CPC health and usage: two HMC requests per subset). */
+  subsetResyncMs?: number;
+  /** STOMP port override (tests and the simulator); the HMC's own is 61612. */
+  stompPort?: number;
+  /** Called with each reconcile result (metrics). */
+  onReconcile?: (controller: string, key: string, result: 'success' | 'requeue' | 'error', seconds: number) => void;
+}
+
+type Obj = { metadata?: k8s.V1ObjectMeta };
+
+function keyOf(o: Obj): string {
+  return `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+}
+
+/** Several namespaced informers (or one cluster-wide) behind one cache interface. */
+class MultiInformer<T extends k8s.KubernetesObject> implements ReadCache<T> {
+  readonly informers: SupervisedInformer<T>[];
+
+  constructor(kc: k8s.KubeConfig, plural: string, namespaces: string[], resyncMs: number | undefined, log: Logger) {
+    const api = kc.makeApiClient(k8s.CustomObjectsApi);
+    const scopes = namespaces.length ? namespaces : [undefined];
+    this.informers = scopes.map(
+      (ns) =>
+        new SupervisedInformer<T>({
+          kubeConfig: kc,
+          path: watchPath(API_GROUP_VERSION, plural, ns),
+          list: () =>
+            (ns
+              ? api.listNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace: ns, plural })
+              : api.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural })) as never,
+          name: plural,
+          logger: log,
+          resyncMs,
+        }),
+    );
+  }
+
+  get(namespace: string, name: string): T | undefined {
+    for (const i of this.informers) {
+      const o = i.get(namespace, name);
+      if (o) return o;
+    }
+    return undefined;
+  }
+
+  list(namespace?: string): T[] {
+    return this.informers.flatMap((i) => [...i.list(namespace)]);
+  }
+
+  on(handlers: { add?(o: T): void; update?(a: T, b: T): void; delete?(o: T): void }): void {
+    for (const i of this.informers) i.addEventHandler(handlers);
+  }
+}
+
+export class OperatorManager {
+  readonly subsets: MultiInformer<CpcSubset>;
+  readonly partitions: MultiInformer<Partition>;
+  readonly nics: MultiInformer<PartitionNic>;
+  readonly hbas: MultiInformer<PartitionHba>;
+  readonly partitionQueue = new WorkQueue();
+  readonly subsetQueue = new WorkQueue();
+  readonly connections: HmcConnections;
+  private readonly uriIndex = new Map<string, string>();
+  private readonly abort = new AbortController();
+  private workers: Promise<unknown> | undefined;
+  private readonly partitionReconciler: PartitionReconciler;
+  private readonly subsetReconciler: CpcSubsetReconciler;
+
+  constructor(private readonly opts: ManagerOptions) {
+    const { kubeConfig: kc, namespaces, log } = opts;
+    this.subsets = new MultiInformer(kc, PLURAL.CpcSubset, namespaces, opts.resyncMs, log);
+    this.partitions = new MultiInformer(kc, PLURAL.Partition, namespaces, opts.resyncMs, log);
+    this.nics = new MultiInformer(kc, PLURAL.PartitionNic, namespaces, opts.resyncMs, log);
+    this.hbas = new MultiInformer(kc, PLURAL.PartitionHba, namespaces, opts.resyncMs, log);
+    this.connections = new HmcConnections({
+      kubeConfig: kc,
+      log,
+      metricsRegistry: opts.metricsRegistry,
+      stompPort: () => opts.stompPort,
+      onChange: (_conn: HmcConnection, uri) => {
+        if (uri === undefined) {
+          for (const p of this.partitions.list()) this.partitionQueue.add(keyOf(p));
+          return;
+        }
+        const key = this.uriIndex.get(uri);
+        if (key) this.partitionQueue.add(key);
+      },
+    });
+    const writer = new KubeWriter(kc);
+    this.partitionReconciler = new PartitionReconciler({
+      partitions: this.partitions,
+      nics: this.nics,
+      hbas: this.hbas,
+      subsets: this.subsets,
+      gatewayFor: async (s) => (await this.connections.get(s)).gateway,
+      writer,
+      events: opts.events,
+      log: log.child({ controller: 'partition' }),
+      uriIndex: this.uriIndex,
+    });
+    this.subsetReconciler = new CpcSubsetReconciler({
+      subsets: this.subsets,
+      partitions: this.partitions,
+      connect: (s) => this.connections.get(s),
+      writer,
+      events: opts.events,
+      log: log.child({ controller: 'cpcsubset' }),
+      resyncMs: opts.subsetResyncMs ?? 600_000,
+      onReady: (ns, name) => {
+        for (const p of this.partitions.list(ns)) if (p.spec.cpcSubsetRef.name === name) this.partitionQueue.add(keyOf(p));
+      },
+    });
+    this.wireEvents();
+  }
+
+  private wireEvents(): void {
+    const q = this.partitionQueue;
+    const enqueueParent = (o: PartitionNic | PartitionHba): void =>
+      q.add(`${o.metadata.namespace ?? ''}/${o.spec.partitionRef.name}`);
+    this.partitions.on({
+      add: (o) => q.add(keyOf(o)),
+      update: (a, b) => (a === b || generationOrMetadataChanged(a, b)) && q.add(keyOf(b)),
+      delete: (o) => q.add(keyOf(o)),
+    });
+    for (const inf of [this.nics, this.hbas] as MultiInformer<PartitionNic | PartitionHba>[]) {
+      inf.on({
+        add: enqueueParent,
+        update: (a, b) => (a === b || generationOrMetadataChanged(a, b)) && enqueueParent(b),
+        delete: enqueueParent,
+      });
+    }
+    this.subsets.on({
+      add: (o) => this.subsetQueue.add(keyOf(o)),
+      update: (a, b) => {
+        if (generationOrMetadataChanged(a, b)) this.subsetQueue.add(keyOf(b));
+        // A subset's status flipping (Ready) matters to its partitions.
+        const ready = (s: CpcSubset): boolean => Boolean(s.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+        if (ready(a) !== ready(b) || a.status?.cpcUri !== b.status?.cpcUri) {
+          for (const p of this.partitions.list(b.metadata.namespace)) {
+            if (p.spec.cpcSubsetRef.name === b.metadata.name) q.add(keyOf(p));
+          }
+        }
+      },
+      delete: (o) => this.subsetQueue.add(keyOf(o)),
+    });
+  }
+
+  /** Starts informers and waits until their caches are filled. */
+  async startInformers(): Promise<void> {
+    const all = [this.subsets, this.partitions, this.nics, this.hbas].flatMap((m) => m.informers as SupervisedInformer<k8s.KubernetesObject>[]);
+    await Promise.all(all.map((i) => i.start()));
+    await Promise.all(all.map((i) => i.waitForSync(this.abort.signal)));
+  }
+
+  informersHealthy(): boolean {
+    return [this.subsets, this.partitions, this.nics, this.hbas].every((m) =>
+      (m.informers as SupervisedInformer<k8s.KubernetesObject>[]).every((i) => i.hasSynced() && i.isHealthy()),
+    );
+  }
+
+  /** Runs the reconcilers (call when leading). */
+  startWorkers(): void {
+    const run = (name: string, q: WorkQueue, r: { reconcile(key: string): Promise<Outcome> }, n: number): Promise<void> =>
+      q.runWorkers(
+        n,
+        async (key) => {
+          const t0 = process.hrtime.bigint();
+          const seconds = (): number => Number(process.hrtime.bigint() - t0) / 1e9;
+          try {
+            const out = await r.reconcile(key);
+            if (out.kind === 'requeue') q.addAfter(key, out.afterMs);
+            this.opts.onReconcile?.(name, key, out.kind === 'requeue' ? 'requeue' : 'success', seconds());
+          } catch (e) {
+            this.opts.onReconcile?.(name, key, 'error', seconds());
+            throw e;
+          }
+        },
+        this.abort.signal,
+        { onError: (key, e) => this.opts.log.warn({ controller: name, key, err: (e as Error).message }, 'reconcile error; retrying with backoff') },
+      );
+    this.workers = Promise.all([
+      run('cpcsubset', this.subsetQueue, this.subsetReconciler, 1),
+      run('partition', this.partitionQueue, this.partitionReconciler, this.opts.concurrency),
+    ]);
+  }
+
+  /** Graceful: stop taking work, let in-flight reconciles finish, close HMC sessions (logoff). */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.workers;
+    const all = [this.subsets, this.partitions, this.nics, this.hbas].flatMap((m) => m.informers as SupervisedInformer<k8s.KubernetesObject>[]);
+    await Promise.all(all.map((i) => i.stop()));
+    await this.connections.closeAll();
+  }
+}
