@@ -406,7 +406,6 @@ export function crdManifest(opts: {
                   'APIVersion defines the versioned schema of this representation of an object.',
                 ),
                 kind: s.str('Kind is a string value representing the REST resource this object represents.'),
-                metadata: { type: 'object', description: 'Standard object metadata.' },
                 spec: opts.spec,
                 status: opts.status,
               },

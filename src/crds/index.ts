@@ -51,9 +51,14 @@ export function toClientSchema(schema: JSONSchemaProps): V1JSONSchemaProps {
   return out as V1JSONSchemaProps;
 }
 
-/** The CRDs as client-node models, ready for ApiextensionsV1Api.createCustomResourceDefinition. */
-export function allCrds(): V1CustomResourceDefinition[] {
-  return crdManifests().map((m) => ({
+/**
+ * Converts a wire-form CRD manifest (e.g. parsed from deploy/crds) to the client-node model.
+ * Needed because client-node's serializer only knows model property names: a wire-form object
+ * passed to a typed API (or to KubernetesObjectApi) silently loses `default`, `enum` and every
+ * `x-kubernetes-*` key.
+ */
+export function toClientCrd(m: CrdManifest): V1CustomResourceDefinition {
+  return {
     apiVersion: m.apiVersion,
     kind: m.kind,
     metadata: { ...m.metadata },
@@ -65,5 +70,10 @@ export function allCrds(): V1CustomResourceDefinition[] {
         schema: { openAPIV3Schema: toClientSchema(v.schema.openAPIV3Schema) },
       })),
     },
-  }));
+  };
+}
+
+/** The CRDs as client-node models, ready for ApiextensionsV1Api.createCustomResourceDefinition. */
+export function allCrds(): V1CustomResourceDefinition[] {
+  return crdManifests().map(toClientCrd);
 }

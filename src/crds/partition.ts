@@ -177,8 +177,6 @@ export const partitionSpecSchema = s.obj(
           {
             rule: 'self.maximumMiB >= self.initialMiB',
             message: 'spec.memory.maximumMiB must be >= spec.memory.initialMiB',
-            messageExpression:
-              "'spec.memory.maximumMiB must be >= spec.memory.initialMiB (' + string(self.maximumMiB) + ' < ' + string(self.initialMiB) + ')'",
           },
         ],
       },
@@ -227,7 +225,7 @@ export const partitionSpecSchema = s.obj(
       },
       [],
       {
-        default: {},
+        default: { type: 'None' },
         'x-kubernetes-validations': [
           {
             rule: "self.type != 'FcpVolume' || has(self.fcpVolume)",
