@@ -64,7 +64,9 @@ export class HmcConnections {
   }
 
   /** Reads the subset's Secret; throws CredentialsError naming what is missing. */
-  async credentials(subset: CpcSubset): Promise<{ userid: string; password: string; ca?: string; version: string }> {
+  async credentials(
+    subset: CpcSubset,
+  ): Promise<{ userid: string; password: string; ca?: string; version: string }> {
     const ref = subset.spec.hmc.credentialsSecretRef;
     const ns = subset.metadata.namespace ?? 'default';
     let secret: k8s.V1Secret;
@@ -84,9 +86,16 @@ export class HmcConnections {
     const password = get(ref.passwordKey ?? 'password');
     if (!userid || !password) {
       const missing = !userid ? (ref.useridKey ?? 'userid') : (ref.passwordKey ?? 'password');
-      throw new CredentialsError(`Secret ${ns}/${ref.name} has no key "${missing}" (spec.hmc.credentialsSecretRef)`);
+      throw new CredentialsError(
+        `Secret ${ns}/${ref.name} has no key "${missing}" (spec.hmc.credentialsSecretRef)`,
+      );
     }
-    return { userid, password, ca: get(ref.caBundleKey ?? 'ca.crt'), version: secret.metadata?.resourceVersion ?? '' };
+    return {
+      userid,
+      password,
+      ca: get(ref.caBundleKey ?? 'ca.crt'),
+      version: secret.metadata?.resourceVersion ?? '',
+    };
   }
 
   /** The connection for a subset: reused when endpoint and credentials are unchanged, rebuilt otherwise. */
@@ -94,9 +103,19 @@ export class HmcConnections {
     const creds = await this.credentials(subset);
     const hmc = subset.spec.hmc;
     const port = hmc.port ?? 6794;
-    const hosts = [hmc.host, hmc.alternateHost].filter((h): h is string => Boolean(h)).map((h) => `${h}:${port}`);
+    const hosts = [hmc.host, hmc.alternateHost]
+      .filter((h): h is string => Boolean(h))
+      .map((h) => `${h}:${port}`);
     const fingerprint = createHash('sha256')
-      .update(JSON.stringify([hosts, creds.userid, creds.password, creds.ca ?? '', hmc.insecureSkipTLSVerify ?? false]))
+      .update(
+        JSON.stringify([
+          hosts,
+          creds.userid,
+          creds.password,
+          creds.ca ?? '',
+          hmc.insecureSkipTLSVerify ?? false,
+        ]),
+      )
       .digest('hex')
       .slice(0, 16);
     let conn = this.byFingerprint.get(fingerprint);
@@ -126,10 +145,20 @@ export class HmcConnections {
       name: hosts[0],
     });
     await session.logon();
-    const notifications = new NotificationClient(session, { stompPort: this.opts.stompPort?.(subset), logger: log });
+    const notifications = new NotificationClient(session, {
+      stompPort: this.opts.stompPort?.(subset),
+      logger: log,
+    });
     const jobs = new JobManager(session, notifications, { logger: log });
     const gateway = new HmcGateway(session, { run: async (uri) => void (await jobs.wait(uri)) });
-    const conn: HmcConnection = { fingerprint, session, gateway, notifications, jobs, secretVersion: creds.version };
+    const conn: HmcConnection = {
+      fingerprint,
+      session,
+      gateway,
+      notifications,
+      jobs,
+      secretVersion: creds.version,
+    };
     const onNotification = (n: HmcNotification): void => {
       const change = toChange(n);
       if (!change) return;

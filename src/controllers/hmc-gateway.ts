@@ -2,7 +2,13 @@
 // a reconcile of an unchanged partition costs no HMC request (the HMC is slow and shared).
 import type { HmcSession } from '../hmc/session.js';
 import { isNotFound } from '../hmc/errors.js';
-import type { HmcPartitionStatus, HmcProps, ObservedHba, ObservedNic, ObservedPartition } from './partition/model.js';
+import type {
+  HmcPartitionStatus,
+  HmcProps,
+  ObservedHba,
+  ObservedNic,
+  ObservedPartition,
+} from './partition/model.js';
 
 type Props = Record<string, unknown>;
 
@@ -129,10 +135,14 @@ export class HmcGateway {
   /** Partitions of a CPC whose whole name matches `nameRegex` (HMC-side filter: one request). */
   async listPartitions(cpcUri: string, nameRegex?: string): Promise<PartitionRef[]> {
     const q = nameRegex ? `?name=${encodeURIComponent(nameRegex)}` : '';
-    const body = await this.session.get<{ partitions: { 'object-uri': string; name: string; status: string }[] }>(
-      `${cpcUri}/partitions${q}`,
-    );
-    return body.partitions.map((p) => ({ uri: p['object-uri'], name: p.name, status: p.status as HmcPartitionStatus }));
+    const body = await this.session.get<{
+      partitions: { 'object-uri': string; name: string; status: string }[];
+    }>(`${cpcUri}/partitions${q}`);
+    return body.partitions.map((p) => ({
+      uri: p['object-uri'],
+      name: p.name,
+      status: p.status as HmcPartitionStatus,
+    }));
   }
 
   /** Exact-name lookup; names are unique per CPC. */

@@ -44,7 +44,10 @@ export class KubeWriter {
           { op: 'test', path: '/metadata/resourceVersion', value: obj.metadata.resourceVersion },
           { op: 'add', path: '/metadata/finalizers', value: [FINALIZER] },
         ];
-    await this.api.patchNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, ...ref, body: ops }, jsonPatch);
+    await this.api.patchNamespacedCustomObject(
+      { group: API_GROUP, version: API_VERSION, ...ref, body: ops },
+      jsonPatch,
+    );
     return true;
   }
 

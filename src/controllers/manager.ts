@@ -37,7 +37,12 @@ export interface ManagerOptions {
   /** STOMP port override (tests and the simulator); the HMC's own is 61612. */
   stompPort?: number;
   /** Called with each reconcile result (metrics). */
-  onReconcile?: (controller: string, key: string, result: 'success' | 'requeue' | 'error', seconds: number) => void;
+  onReconcile?: (
+    controller: string,
+    key: string,
+    result: 'success' | 'requeue' | 'error',
+    seconds: number,
+  ) => void;
 }
 
 type Obj = { metadata?: k8s.V1ObjectMeta };
@@ -50,7 +55,13 @@ function keyOf(o: Obj): string {
 class MultiInformer<T extends k8s.KubernetesObject> implements ReadCache<T> {
   readonly informers: SupervisedInformer<T>[];
 
-  constructor(kc: k8s.KubeConfig, plural: string, namespaces: string[], resyncMs: number | undefined, log: Logger) {
+  constructor(
+    kc: k8s.KubeConfig,
+    plural: string,
+    namespaces: string[],
+    resyncMs: number | undefined,
+    log: Logger,
+  ) {
     const api = kc.makeApiClient(k8s.CustomObjectsApi);
     const scopes = namespaces.length ? namespaces : [undefined];
     this.informers = scopes.map(
@@ -60,7 +71,12 @@ class MultiInformer<T extends k8s.KubernetesObject> implements ReadCache<T> {
           path: watchPath(API_GROUP_VERSION, plural, ns),
           list: () =>
             (ns
-              ? api.listNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace: ns, plural })
+              ? api.listNamespacedCustomObject({
+                  group: API_GROUP,
+                  version: API_VERSION,
+                  namespace: ns,
+                  plural,
+                })
               : api.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural })) as never,
           name: plural,
           logger: log,
@@ -141,7 +157,8 @@ export class OperatorManager {
       log: log.child({ controller: 'cpcsubset' }),
       resyncMs: opts.subsetResyncMs ?? 600_000,
       onReady: (ns, name) => {
-        for (const p of this.partitions.list(ns)) if (p.spec.cpcSubsetRef.name === name) this.partitionQueue.add(keyOf(p));
+        for (const p of this.partitions.list(ns))
+          if (p.spec.cpcSubsetRef.name === name) this.partitionQueue.add(keyOf(p));
       },
     });
     this.wireEvents();
@@ -168,7 +185,8 @@ export class OperatorManager {
       update: (a, b) => {
         if (generationOrMetadataChanged(a, b)) this.subsetQueue.add(keyOf(b));
         // A subset's status flipping (Ready) matters to its partitions.
-        const ready = (s: CpcSubset): boolean => Boolean(s.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+        const ready = (s: CpcSubset): boolean =>
+          Boolean(s.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
         if (ready(a) !== ready(b) || a.status?.cpcUri !== b.status?.cpcUri) {
           for (const p of this.partitions.list(b.metadata.namespace)) {
             if (p.spec.cpcSubsetRef.name === b.metadata.name) q.add(keyOf(p));
@@ -181,20 +199,29 @@ export class OperatorManager {
 
   /** Starts informers and waits until their caches are filled. */
   async startInformers(): Promise<void> {
-    const all = [this.subsets, this.partitions, this.nics, this.hbas].flatMap((m) => m.informers as SupervisedInformer<k8s.KubernetesObject>[]);
+    const all = [this.subsets, this.partitions, this.nics, this.hbas].flatMap(
+      (m) => m.informers as SupervisedInformer<k8s.KubernetesObject>[],
+    );
     await Promise.all(all.map((i) => i.start()));
     await Promise.all(all.map((i) => i.waitForSync(this.abort.signal)));
   }
 
   informersHealthy(): boolean {
     return [this.subsets, this.partitions, this.nics, this.hbas].every((m) =>
-      (m.informers as SupervisedInformer<k8s.KubernetesObject>[]).every((i) => i.hasSynced() && i.isHealthy()),
+      (m.informers as SupervisedInformer<k8s.KubernetesObject>[]).every(
+        (i) => i.hasSynced() && i.isHealthy(),
+      ),
     );
   }
 
   /** Runs the reconcilers (call when leading). */
   startWorkers(): void {
-    const run = (name: string, q: WorkQueue, r: { reconcile(key: string): Promise<Outcome> }, n: number): Promise<void> =>
+    const run = (
+      name: string,
+      q: WorkQueue,
+      r: { reconcile(key: string): Promise<Outcome> },
+      n: number,
+    ): Promise<void> =>
       q.runWorkers(
         n,
         async (key) => {
@@ -210,7 +237,13 @@ export class OperatorManager {
           }
         },
         this.abort.signal,
-        { onError: (key, e) => this.opts.log.warn({ controller: name, key, err: (e as Error).message }, 'reconcile error; retrying with backoff') },
+        {
+          onError: (key, e) =>
+            this.opts.log.warn(
+              { controller: name, key, err: (e as Error).message },
+              'reconcile error; retrying with backoff',
+            ),
+        },
       );
     this.workers = Promise.all([
       run('cpcsubset', this.subsetQueue, this.subsetReconciler, 1),
@@ -222,7 +255,9 @@ export class OperatorManager {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.workers;
-    const all = [this.subsets, this.partitions, this.nics, this.hbas].flatMap((m) => m.informers as SupervisedInformer<k8s.KubernetesObject>[]);
+    const all = [this.subsets, this.partitions, this.nics, this.hbas].flatMap(
+      (m) => m.informers as SupervisedInformer<k8s.KubernetesObject>[],
+    );
     await Promise.all(all.map((i) => i.stop()));
     await this.connections.closeAll();
   }

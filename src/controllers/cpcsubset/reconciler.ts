@@ -2,7 +2,14 @@
 // usable, or smaller than the limits, and reports capacity and usage. Costs two HMC requests per pass
 // (CPC properties + one filtered partition list), never one per partition.
 import type { Logger } from 'pino';
-import { PLURAL, setCondition, type Condition, type CpcSubset, type CpcSubsetStatus, type Partition } from '../../crds/index.js';
+import {
+  PLURAL,
+  setCondition,
+  type Condition,
+  type CpcSubset,
+  type CpcSubsetStatus,
+  type Partition,
+} from '../../crds/index.js';
 import { HmcHttpError } from '../../hmc/errors.js';
 import { CredentialsError, type HmcConnection } from '../connections.js';
 import type { KubeWriter } from '../kube.js';
@@ -40,7 +47,10 @@ interface CpcProps {
 export function checkCpc(subset: CpcSubset, cpc: CpcProps): { reason: string; message: string } | undefined {
   const l = subset.spec.limits;
   if (cpc['dpm-enabled'] !== true) {
-    return { reason: 'CpcNotDpmEnabled', message: `CPC ${cpc.name} is not in DPM mode (dpm-enabled is false)` };
+    return {
+      reason: 'CpcNotDpmEnabled',
+      message: `CPC ${cpc.name} is not in DPM mode (dpm-enabled is false)`,
+    };
   }
   if (!USABLE_CPC_STATUS.has(cpc.status ?? '')) {
     return { reason: 'CpcNotUsable', message: `CPC ${cpc.name} status is ${cpc.status}` };
@@ -95,10 +105,18 @@ export class CpcSubsetReconciler {
           memoryMiB: mine.reduce((sum, p) => sum + p.spec.memory.initialMiB, 0),
         },
         observedGeneration: subset.metadata.generation,
-        conditions: this.conds(subset, refusal ? ['False', refusal.reason, refusal.message] : ['True', 'Available', `CPC ${cpc.name} usable`]),
+        conditions: this.conds(
+          subset,
+          refusal
+            ? ['False', refusal.reason, refusal.message]
+            : ['True', 'Available', `CPC ${cpc.name} usable`],
+        ),
       };
       const wasReady = subset.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-      if (refusal && subset.status?.conditions?.find((c) => c.type === 'Ready')?.message !== refusal.message) {
+      if (
+        refusal &&
+        subset.status?.conditions?.find((c) => c.type === 'Ready')?.message !== refusal.message
+      ) {
         this.deps.events.warning(subset, refusal.reason, refusal.message);
       }
       await this.write(subset, status);
@@ -152,10 +170,27 @@ export class CpcSubsetReconciler {
     return conn.session.get<CpcProps>(hit['object-uri']);
   }
 
-  private conds(subset: CpcSubset, [status, reason, message]: ['True' | 'False', string, string]): Condition[] {
+  private conds(
+    subset: CpcSubset,
+    [status, reason, message]: ['True' | 'False', string, string],
+  ): Condition[] {
     const gen = subset.metadata.generation;
-    let c = setCondition(subset.status?.conditions, { type: 'Ready', status, reason, message, observedGeneration: gen }, this.now());
-    c = setCondition(c, { type: 'Synced', status: 'True', reason: 'ReconcileSuccess', message: 'checked the CPC', observedGeneration: gen }, this.now());
+    let c = setCondition(
+      subset.status?.conditions,
+      { type: 'Ready', status, reason, message, observedGeneration: gen },
+      this.now(),
+    );
+    c = setCondition(
+      c,
+      {
+        type: 'Synced',
+        status: 'True',
+        reason: 'ReconcileSuccess',
+        message: 'checked the CPC',
+        observedGeneration: gen,
+      },
+      this.now(),
+    );
     return c;
   }
 
@@ -165,7 +200,11 @@ export class CpcSubsetReconciler {
     const after = JSON.stringify({ ...subset.status, ...status, conditions: strip(status.conditions) });
     if (before === after) return;
     await this.deps.writer.patchStatus(
-      { plural: PLURAL.CpcSubset, namespace: subset.metadata.namespace ?? '', name: subset.metadata.name ?? '' },
+      {
+        plural: PLURAL.CpcSubset,
+        namespace: subset.metadata.namespace ?? '',
+        name: subset.metadata.name ?? '',
+      },
       status,
     );
   }

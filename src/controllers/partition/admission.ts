@@ -27,17 +27,25 @@ export function admit(subset: CpcSubset, all: readonly Partition[], target: Part
     };
   }
   const queue = all
-    .filter((p) => p.spec.cpcSubsetRef.name === subset.metadata.name && (!p.metadata.deletionTimestamp || p.status?.partitionUri))
+    .filter(
+      (p) =>
+        p.spec.cpcSubsetRef.name === subset.metadata.name &&
+        (!p.metadata.deletionTimestamp || p.status?.partitionUri),
+    )
     .sort(order);
   let count = 0;
   let memory = 0;
   for (const p of queue) {
     const mem = p.spec.memory.initialMiB;
-    const fits = p.spec.processors.ifls <= maxProcessors && count + 1 <= maxPartitions && memory + mem <= maxMemoryMiB;
+    const fits =
+      p.spec.processors.ifls <= maxProcessors && count + 1 <= maxPartitions && memory + mem <= maxMemoryMiB;
     if (p.metadata.uid === target.metadata.uid) {
       if (fits) return { admitted: true };
       if (count + 1 > maxPartitions) {
-        return { admitted: false, message: `CpcSubset ${subset.metadata.name} maxPartitions ${maxPartitions} reached` };
+        return {
+          admitted: false,
+          message: `CpcSubset ${subset.metadata.name} maxPartitions ${maxPartitions} reached`,
+        };
       }
       return {
         admitted: false,

@@ -83,7 +83,8 @@ function phaseOf(action: Action, observed: ObservedPartition | undefined, deleti
   const s = observed?.status;
   if (s === 'starting') return 'Starting';
   if (s === 'stopping') return 'Stopping';
-  if (s === 'active' || s === 'degraded' || s === 'paused') return action.kind === 'blocked' ? 'Failed' : 'Running';
+  if (s === 'active' || s === 'degraded' || s === 'paused')
+    return action.kind === 'blocked' ? 'Failed' : 'Running';
   if (s === 'stopped' || s === 'reservation-error') return 'Stopped';
   if (s === 'terminated') return 'Failed';
   return observed ? 'Pending' : 'Pending';
@@ -129,7 +130,12 @@ export class PartitionReconciler {
       await this.writeStatus(cr, {
         phase: cr.status?.phase ?? 'Pending',
         conditions: this.conds(cr, [
-          ['Ready', 'False', reason, `CpcSubset ${cr.spec.cpcSubsetRef.name} is ${subset ? 'not ready' : 'missing'}`],
+          [
+            'Ready',
+            'False',
+            reason,
+            `CpcSubset ${cr.spec.cpcSubsetRef.name} is ${subset ? 'not ready' : 'missing'}`,
+          ],
           ['Synced', 'False', reason, 'waiting for the CpcSubset'],
         ]),
       });
@@ -166,10 +172,14 @@ export class PartitionReconciler {
 
       if (!observed) {
         if (cr.spec.adoptPartitionName) {
-          throw new Blocked('AdoptionFailed', `spec.adoptPartitionName: no partition ${hmcName} on CPC ${subset.status?.cpcName}`);
+          throw new Blocked(
+            'AdoptionFailed',
+            `spec.adoptPartitionName: no partition ${hmcName} on CPC ${subset.status?.cpcName}`,
+          );
         }
         const verdict = admit(subset, d.partitions.list(ns), cr);
-        if (!verdict.admitted) throw new Blocked('LimitExceeded', verdict.message ?? 'CpcSubset limits exceeded');
+        if (!verdict.admitted)
+          throw new Blocked('LimitExceeded', verdict.message ?? 'CpcSubset limits exceeded');
       }
 
       const desired = await this.desired(cr, subset, hmcName, nics, hbas, gw, cpcUri);
@@ -267,7 +277,11 @@ export class PartitionReconciler {
     log: Logger,
   ): Promise<Outcome> {
     const d = this.deps;
-    const ref = { plural: PLURAL.Partition, namespace: cr.metadata.namespace ?? '', name: cr.metadata.name ?? '' };
+    const ref = {
+      plural: PLURAL.Partition,
+      namespace: cr.metadata.namespace ?? '',
+      name: cr.metadata.name ?? '',
+    };
     const puri = observed?.uri ?? '';
     log.info({ action: action.kind }, 'HMC action');
     switch (action.kind) {
@@ -298,18 +312,34 @@ export class PartitionReconciler {
         return requeue(0);
       case 'create-hba': {
         const child = d.hbas.get(ref.namespace, action.hba.crName);
-        if (child && (await d.writer.addFinalizer({ plural: PLURAL.PartitionHba, namespace: ref.namespace, name: action.hba.crName }, child))) {
+        if (
+          child &&
+          (await d.writer.addFinalizer(
+            { plural: PLURAL.PartitionHba, namespace: ref.namespace, name: action.hba.crName },
+            child,
+          ))
+        ) {
           return requeue(0);
         }
-        const props: Record<string, string> = { name: action.hba.hmcName, 'adapter-port-uri': action.hba.adapterPortUri };
-        if (action.hba.deviceNumber) props['device-number'] = action.hba.deviceNumber.toLowerCase().padStart(4, '0');
+        const props: Record<string, string> = {
+          name: action.hba.hmcName,
+          'adapter-port-uri': action.hba.adapterPortUri,
+        };
+        if (action.hba.deviceNumber)
+          props['device-number'] = action.hba.deviceNumber.toLowerCase().padStart(4, '0');
         const uri = await gw.createHba(puri, props);
         d.events.normal(cr, 'HbaCreated', `created HBA ${action.hba.crName} (${uri})`);
         return requeue(0);
       }
       case 'create-nic': {
         const child = d.nics.get(ref.namespace, action.nic.crName);
-        if (child && (await d.writer.addFinalizer({ plural: PLURAL.PartitionNic, namespace: ref.namespace, name: action.nic.crName }, child))) {
+        if (
+          child &&
+          (await d.writer.addFinalizer(
+            { plural: PLURAL.PartitionNic, namespace: ref.namespace, name: action.nic.crName },
+            child,
+          ))
+        ) {
           return requeue(0);
         }
         const props: Record<string, string | number> = {
@@ -317,7 +347,8 @@ export class PartitionReconciler {
           description: action.nic.description,
           'virtual-switch-uri': action.nic.virtualSwitchUri,
         };
-        if (action.nic.deviceNumber) props['device-number'] = action.nic.deviceNumber.toLowerCase().padStart(4, '0');
+        if (action.nic.deviceNumber)
+          props['device-number'] = action.nic.deviceNumber.toLowerCase().padStart(4, '0');
         if (action.nic.vlanId !== undefined) {
           props['vlan-id'] = action.nic.vlanId;
           props['vlan-type'] = 'enforced';
@@ -329,15 +360,27 @@ export class PartitionReconciler {
       }
       case 'update-nic':
         await gw.update(action.uri, action.props);
-        d.events.normal(cr, 'NicUpdated', `updated NIC ${action.crName}: ${Object.keys(action.props).join(', ')}`);
+        d.events.normal(
+          cr,
+          'NicUpdated',
+          `updated NIC ${action.crName}: ${Object.keys(action.props).join(', ')}`,
+        );
         return requeue(0);
       case 'delete-hba':
       case 'delete-nic':
         await gw.deleteElement(action.uri);
-        d.events.normal(cr, action.kind === 'delete-nic' ? 'NicDeleted' : 'HbaDeleted', `deleted ${action.name}`);
+        d.events.normal(
+          cr,
+          action.kind === 'delete-nic' ? 'NicDeleted' : 'HbaDeleted',
+          `deleted ${action.name}`,
+        );
         await this.releaseChildren(
-          d.nics.list(ref.namespace).filter((n) => isDeleting(n) && nicHmcName(n.metadata.uid ?? '') === action.name),
-          d.hbas.list(ref.namespace).filter((h) => isDeleting(h) && hbaHmcName(h.metadata.uid ?? '') === action.name),
+          d.nics
+            .list(ref.namespace)
+            .filter((n) => isDeleting(n) && nicHmcName(n.metadata.uid ?? '') === action.name),
+          d.hbas
+            .list(ref.namespace)
+            .filter((h) => isDeleting(h) && hbaHmcName(h.metadata.uid ?? '') === action.name),
         );
         return requeue(0);
       case 'wait':
@@ -362,17 +405,27 @@ export class PartitionReconciler {
 
   private async releaseChildren(nics: PartitionNic[], hbas: PartitionHba[]): Promise<void> {
     for (const n of nics) {
-      await this.deps.writer.removeFinalizer({ plural: PLURAL.PartitionNic, namespace: n.metadata.namespace ?? '', name: n.metadata.name ?? '' }, n);
+      await this.deps.writer.removeFinalizer(
+        { plural: PLURAL.PartitionNic, namespace: n.metadata.namespace ?? '', name: n.metadata.name ?? '' },
+        n,
+      );
     }
     for (const h of hbas) {
-      await this.deps.writer.removeFinalizer({ plural: PLURAL.PartitionHba, namespace: h.metadata.namespace ?? '', name: h.metadata.name ?? '' }, h);
+      await this.deps.writer.removeFinalizer(
+        { plural: PLURAL.PartitionHba, namespace: h.metadata.namespace ?? '', name: h.metadata.name ?? '' },
+        h,
+      );
     }
   }
 
   private conds(cr: Partition, list: [string, 'True' | 'False' | 'Unknown', string, string][]): Condition[] {
     let out = cr.status?.conditions;
     for (const [type, status, reason, message] of list) {
-      out = setCondition(out, { type, status, reason, message, observedGeneration: cr.metadata.generation }, this.now());
+      out = setCondition(
+        out,
+        { type, status, reason, message, observedGeneration: cr.metadata.generation },
+        this.now(),
+      );
     }
     return out ?? [];
   }
@@ -389,7 +442,11 @@ export class PartitionReconciler {
     const phase = phaseOf(action, observed, deleting);
     const nicByName = new Map(observed?.nics.map((n) => [n.name, n]));
     const hbaByName = new Map(observed?.hbas.map((h) => [h.name, h]));
-    const message = inSync ? `HMC status ${observed?.status}` : action.kind === 'wait' ? action.message : `next: ${action.kind}`;
+    const message = inSync
+      ? `HMC status ${observed?.status}`
+      : action.kind === 'wait'
+        ? action.message
+        : `next: ${action.kind}`;
     return {
       partitionUri: observed?.uri ?? cr.status?.partitionUri,
       hmcName: observed?.name ?? cr.status?.hmcName,
@@ -409,19 +466,34 @@ export class PartitionReconciler {
       })),
       bootOsSpecificParameters: observed?.bootOsSpecificParameters,
       observedGeneration: cr.metadata.generation,
-      lastHandledReconcileAt: cr.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED_AT] ?? cr.status?.lastHandledReconcileAt,
+      lastHandledReconcileAt:
+        cr.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED_AT] ?? cr.status?.lastHandledReconcileAt,
       errorCount: 0,
       conditions: this.conds(cr, [
         ['Ready', inSync ? 'True' : 'False', inSync ? 'Available' : phase, message],
-        ['Synced', 'True', 'ReconcileSuccess', inSync ? 'in sync with the HMC' : `in progress: ${action.kind}`],
+        [
+          'Synced',
+          'True',
+          'ReconcileSuccess',
+          inSync ? 'in sync with the HMC' : `in progress: ${action.kind}`,
+        ],
       ]),
     };
   }
 
   /** Writes status only when it changed (a no-op reconcile costs no API write and triggers no event). */
   private async writeStatus(cr: Partition, status: PartitionStatus): Promise<void> {
-    const before = JSON.stringify({ ...cr.status, conditions: undefined, c: cr.status?.conditions?.map(stripTime) });
-    const after = JSON.stringify({ ...cr.status, ...status, conditions: undefined, c: status.conditions?.map(stripTime) });
+    const before = JSON.stringify({
+      ...cr.status,
+      conditions: undefined,
+      c: cr.status?.conditions?.map(stripTime),
+    });
+    const after = JSON.stringify({
+      ...cr.status,
+      ...status,
+      conditions: undefined,
+      c: status.conditions?.map(stripTime),
+    });
     if (before === after) return;
     await this.deps.writer.patchStatus(
       { plural: PLURAL.Partition, namespace: cr.metadata.namespace ?? '', name: cr.metadata.name ?? '' },
@@ -429,7 +501,11 @@ export class PartitionReconciler {
     );
   }
 
-  private async writeChildStatuses(observed: ObservedPartition | undefined, nics: PartitionNic[], hbas: PartitionHba[]): Promise<void> {
+  private async writeChildStatuses(
+    observed: ObservedPartition | undefined,
+    nics: PartitionNic[],
+    hbas: PartitionHba[],
+  ): Promise<void> {
     const w = this.deps.writer;
     for (const n of nics) {
       const o = observed?.nics.find((x) => x.name === nicHmcName(n.metadata.uid ?? ''));
@@ -439,16 +515,23 @@ export class PartitionReconciler {
         hmcName: o?.name,
         deviceNumber: o?.deviceNumber,
         observedGeneration: n.metadata.generation,
-        conditions: setCondition(n.status?.conditions, {
-          type: 'Ready',
-          status: ready ? 'True' : 'False',
-          reason: ready ? 'Available' : 'Pending',
-          message: ready ? `device number ${o?.deviceNumber}` : 'not created on the HMC yet',
-          observedGeneration: n.metadata.generation,
-        }, this.now()),
+        conditions: setCondition(
+          n.status?.conditions,
+          {
+            type: 'Ready',
+            status: ready ? 'True' : 'False',
+            reason: ready ? 'Available' : 'Pending',
+            message: ready ? `device number ${o?.deviceNumber}` : 'not created on the HMC yet',
+            observedGeneration: n.metadata.generation,
+          },
+          this.now(),
+        ),
       };
       if (sameStatus(n.status, status)) continue;
-      await w.patchStatus({ plural: PLURAL.PartitionNic, namespace: n.metadata.namespace ?? '', name: n.metadata.name ?? '' }, status);
+      await w.patchStatus(
+        { plural: PLURAL.PartitionNic, namespace: n.metadata.namespace ?? '', name: n.metadata.name ?? '' },
+        status,
+      );
     }
     for (const h of hbas) {
       const o = observed?.hbas.find((x) => x.name === hbaHmcName(h.metadata.uid ?? ''));
@@ -459,24 +542,37 @@ export class PartitionReconciler {
         wwpn: o?.wwpn,
         deviceNumber: o?.deviceNumber,
         observedGeneration: h.metadata.generation,
-        conditions: setCondition(h.status?.conditions, {
-          type: 'Ready',
-          status: ready ? 'True' : 'False',
-          reason: ready ? 'Available' : 'Pending',
-          message: ready ? `WWPN ${o?.wwpn}` : 'not created on the HMC yet',
-          observedGeneration: h.metadata.generation,
-        }, this.now()),
+        conditions: setCondition(
+          h.status?.conditions,
+          {
+            type: 'Ready',
+            status: ready ? 'True' : 'False',
+            reason: ready ? 'Available' : 'Pending',
+            message: ready ? `WWPN ${o?.wwpn}` : 'not created on the HMC yet',
+            observedGeneration: h.metadata.generation,
+          },
+          this.now(),
+        ),
       };
       if (sameStatus(h.status, status)) continue;
-      await w.patchStatus({ plural: PLURAL.PartitionHba, namespace: h.metadata.namespace ?? '', name: h.metadata.name ?? '' }, status);
+      await w.patchStatus(
+        { plural: PLURAL.PartitionHba, namespace: h.metadata.namespace ?? '', name: h.metadata.name ?? '' },
+        status,
+      );
     }
   }
 
   /** Failures become conditions and Events; transient ones are retried with backoff (thrown). */
   private async fail(e: unknown, cr: Partition, gw: HmcGateway, log: Logger): Promise<Outcome> {
-    const ref = { plural: PLURAL.Partition, namespace: cr.metadata.namespace ?? '', name: cr.metadata.name ?? '' };
+    const ref = {
+      plural: PLURAL.Partition,
+      namespace: cr.metadata.namespace ?? '',
+      name: cr.metadata.name ?? '',
+    };
     if (e instanceof Blocked) {
-      const already = cr.status?.conditions?.some((c) => c.type === 'Ready' && c.reason === e.reason && c.message === e.message);
+      const already = cr.status?.conditions?.some(
+        (c) => c.type === 'Ready' && c.reason === e.reason && c.message === e.message,
+      );
       if (!already) this.deps.events.warning(cr, e.reason, e.message);
       await this.writeStatus(cr, {
         phase: cr.status?.partitionUri ? (cr.status?.phase ?? 'Pending') : 'Failed',
@@ -494,7 +590,11 @@ export class PartitionReconciler {
       return requeue(1000);
     }
     const reason =
-      e instanceof JobFailedError ? 'OperationFailed' : e instanceof HmcHttpError ? 'HmcError' : 'HmcUnreachable';
+      e instanceof JobFailedError
+        ? 'OperationFailed'
+        : e instanceof HmcHttpError
+          ? 'HmcError'
+          : 'HmcUnreachable';
     const message = e instanceof Error ? e.message : String(e);
     log.warn({ err: message, reason }, 'reconcile failed');
     this.deps.events.warning(cr, reason, message);
@@ -518,4 +618,3 @@ function sameStatus(a: object | undefined, b: { conditions?: Condition[] }): boo
     JSON.stringify({ ...x, conditions: x?.conditions?.map(stripTime) });
   return norm(a as { conditions?: Condition[] } | undefined) === norm(b);
 }
-

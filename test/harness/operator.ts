@@ -1,0 +1,180 @@
+// An operator environment for integration tests: the real HMC simulator (HTTPS + STOMP), the real
+// kube-apiserver with the generated CRDs, and the operator's manager running in-process.
+import * as k8s from '@kubernetes/client-node';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import pino from 'pino';
+import { startSimulator } from '../../src/hmc/simulator/index.js';
+import type { RunningSimulator, SimulatorOptions } from '../../src/hmc/simulator/index.js';
+import { OperatorManager } from '../../src/controllers/manager.js';
+import type { EventSink, EventTarget } from '../../src/controllers/outcome.js';
+import { applyDir } from '../../src/devenv/demo.js';
+import { API_GROUP, API_VERSION } from '../../src/crds/index.js';
+import { freshNamespace, kubeConfig } from './kube.js';
+
+export const SAMPLES = join(process.cwd(), 'deploy', 'samples');
+
+export interface RecordedEvent {
+  type: 'Normal' | 'Warning';
+  name: string;
+  reason: string;
+  message: string;
+}
+
+export class RecordingEvents implements EventSink {
+  readonly list: RecordedEvent[] = [];
+  normal(o: EventTarget, reason: string, message: string): void {
+    this.list.push({ type: 'Normal', name: o.metadata?.name ?? '', reason, message });
+  }
+  warning(o: EventTarget, reason: string, message: string): void {
+    this.list.push({ type: 'Warning', name: o.metadata?.name ?? '', reason, message });
+  }
+}
+
+export interface OperatorEnv {
+  kc: k8s.KubeConfig;
+  ns: string;
+  sim: RunningSimulator;
+  manager: OperatorManager;
+  events: RecordingEvents;
+  custom: k8s.CustomObjectsApi;
+  /** Starts (again) an operator manager against the same namespace. */
+  startOperator(): Promise<OperatorManager>;
+  stopOperator(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+let crdsInstalled: Promise<unknown> | undefined;
+
+/** Installs the CRDs once per test file and waits until they are served. */
+export async function installCrds(kc: k8s.KubeConfig): Promise<void> {
+  crdsInstalled ??= applyDir(kc, join(process.cwd(), 'deploy', 'crds'));
+  await crdsInstalled;
+  const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
+  for (const plural of ['cpcsubsets', 'partitions', 'partitionnics', 'partitionhbas']) {
+    await waitFor(`CRD ${plural} established`, async () => {
+      const crd = await ext.readCustomResourceDefinition({ name: `${plural}.${API_GROUP}` });
+      return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
+    });
+  }
+}
+
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+  intervalMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/** Reads the sample YAMLs, pointing the CpcSubset at this simulator. */
+export async function sampleObjects(sim: RunningSimulator, files: string[]): Promise<k8s.KubernetesObject[]> {
+  const out: k8s.KubernetesObject[] = [];
+  for (const f of files) {
+    for (const doc of yaml.loadAll(await readFile(join(SAMPLES, f), 'utf8')) as k8s.KubernetesObject[]) {
+      if (!doc) continue;
+      if (doc.kind === 'CpcSubset') (doc as { spec: { hmc: { port: number } } }).spec.hmc.port = sim.port;
+      if (doc.kind === 'Secret') {
+        (doc as k8s.V1Secret).stringData = {
+          userid: sim.userid,
+          password: sim.password,
+          'ca.crt': sim.caPem,
+        };
+      }
+      out.push(doc);
+    }
+  }
+  return out;
+}
+
+export async function applyObjects(
+  kc: k8s.KubeConfig,
+  ns: string,
+  objs: k8s.KubernetesObject[],
+): Promise<void> {
+  const client = k8s.KubernetesObjectApi.makeApiClient(kc);
+  for (const o of objs) {
+    o.metadata = { ...o.metadata, namespace: ns };
+    await client.patch(o, undefined, undefined, 'dpm-operator-test', true, k8s.PatchStrategy.ServerSideApply);
+  }
+}
+
+export async function getCr<T>(
+  env: { custom: k8s.CustomObjectsApi; ns: string },
+  plural: string,
+  name: string,
+): Promise<T | undefined> {
+  try {
+    return (await env.custom.getNamespacedCustomObject({
+      group: API_GROUP,
+      version: API_VERSION,
+      namespace: env.ns,
+      plural,
+      name,
+    })) as T;
+  } catch (e) {
+    if (e instanceof k8s.ApiException && e.code === 404) return undefined;
+    throw e;
+  }
+}
+
+export async function startOperatorEnv(
+  opts: { sim?: SimulatorOptions; resyncMs?: number; subsetResyncMs?: number } = {},
+): Promise<OperatorEnv> {
+  const kc = kubeConfig();
+  await installCrds(kc);
+  const ns = await freshNamespace(kc, 'op');
+  const sim = await startSimulator({ port: 0, stompPort: 0, jobDurationMs: 100, ...opts.sim });
+  const events = new RecordingEvents();
+  const log = pino({ level: process.env.DPM_TEST_LOG_LEVEL ?? 'silent' });
+  let manager: OperatorManager | undefined;
+  const env: OperatorEnv = {
+    kc,
+    ns,
+    sim,
+    events,
+    custom: kc.makeApiClient(k8s.CustomObjectsApi),
+    get manager() {
+      if (!manager) throw new Error('operator not running');
+      return manager;
+    },
+    async startOperator() {
+      manager = new OperatorManager({
+        kubeConfig: kc,
+        namespaces: [ns],
+        concurrency: 4,
+        log,
+        events,
+        resyncMs: opts.resyncMs,
+        subsetResyncMs: opts.subsetResyncMs,
+        stompPort: sim.stompPort,
+      });
+      await manager.startInformers();
+      manager.startWorkers();
+      return manager;
+    },
+    async stopOperator() {
+      await manager?.stop();
+      manager = undefined;
+    },
+    async stop() {
+      await env.stopOperator();
+      await sim.stop();
+    },
+  };
+  await env.startOperator();
+  return env;
+}
