@@ -279,7 +279,7 @@ export class SupervisedInformer<T extends KubernetesObject> {
       if (this.stopController.signal.aborted) return;
       this.counters.restarts++;
       this.touch();
-      await this.inner.start();
+      await this.inner.start().catch((error: unknown) => this.onError(error));
     });
   }
 
