@@ -1,4 +1,33 @@
-import type { Command } from 'commander';
+import * as k8s from '@kubernetes/client-node';
+import { InvalidArgumentError, type Command } from 'commander';
+import type { LevelWithSilent } from 'pino';
+import { startOperator } from '../controllers/operator.js';
+import { createLogger } from '../runtime/logger.js';
+
+export function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('must be a port number 0-65535');
+  return n;
+}
+
+export function parsePositiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number >= 1');
+  return n;
+}
+
+interface RunOptions {
+  kubeconfig?: string;
+  namespaces?: string;
+  concurrency: number;
+  metricsPort: number;
+  leaderElect: boolean;
+  leaderElectionNamespace?: string;
+  leaseName: string;
+  logLevel: LevelWithSilent;
+  stompPort?: number;
+}
 
 /** `dpm-operator run`: the operator (controllers, leader election, metrics). */
 export function registerRun(program: Command): void {
@@ -7,9 +36,44 @@ export function registerRun(program: Command): void {
     .description('run the operator: reconcile CpcSubset, Partition, PartitionNic and PartitionHba resources')
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, then in-cluster)')
     .option('--namespaces <list>', 'comma-separated namespaces to watch (default: all)')
-    .option('--concurrency <n>', 'maximum concurrent reconciles', '4')
-    .option('--metrics-port <port>', 'port for /metrics, /healthz and /readyz', '8080')
-    .action(async () => {
-      throw new Error('the operator is not built yet (issue 4)');
+    .option('--concurrency <n>', 'maximum concurrent partition reconciles', parsePositiveInt, 4)
+    .option('--metrics-port <port>', 'port for /metrics, /healthz and /readyz', parsePort, 8080)
+    .option('--leader-elect', 'elect a leader on a Lease (run several replicas)', false)
+    .option('--leader-election-namespace <ns>', 'namespace of the Lease (default: $POD_NAMESPACE)')
+    .option('--lease-name <name>', 'name of the Lease', 'dpm-operator')
+    .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
+    .option(
+      '--stomp-port <port>',
+      'HMC notification (STOMP) port if not 61612, e.g. the simulator',
+      parsePort,
+    )
+    .action(async (o: RunOptions) => {
+      const kc = new k8s.KubeConfig();
+      const path = o.kubeconfig ?? process.env.KUBECONFIG;
+      if (path) kc.loadFromFile(path);
+      else kc.loadFromCluster();
+      const leaseNamespace = o.leaderElectionNamespace ?? process.env.POD_NAMESPACE;
+      if (o.leaderElect && !leaseNamespace) {
+        throw new Error('--leader-elect needs --leader-election-namespace or $POD_NAMESPACE');
+      }
+      const log = createLogger({ level: o.logLevel });
+      const op = await startOperator({
+        kubeConfig: kc,
+        namespaces: (o.namespaces ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+        concurrency: o.concurrency,
+        metricsPort: o.metricsPort,
+        leaderElect: o.leaderElect,
+        leaseNamespace: leaseNamespace ?? '',
+        leaseName: o.leaseName,
+        log,
+        stompPort: o.stompPort,
+      });
+      const onSignal = (): void => void op.stop();
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+      await op.done;
     });
 }

@@ -1,0 +1,120 @@
+// The operator process: metrics/health server, leader election, informers, reconcilers, graceful shutdown.
+import * as k8s from '@kubernetes/client-node';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { EventRecorder } from '../runtime/events.js';
+import { HealthServer } from '../runtime/health.js';
+import { LeaderElector } from '../runtime/leader-election.js';
+import { createMetrics } from '../runtime/metrics.js';
+import { OperatorManager } from './manager.js';
+import type { EventSink } from './outcome.js';
+
+export interface OperatorOptions {
+  kubeConfig: k8s.KubeConfig;
+  namespaces: string[];
+  concurrency: number;
+  metricsPort: number;
+  leaderElect: boolean;
+  leaseNamespace: string;
+  leaseName: string;
+  log: Logger;
+  /** STOMP port override for HMCs that serve notifications elsewhere (the simulator in tests). */
+  stompPort?: number;
+  resyncMs?: number;
+}
+
+export interface RunningOperator {
+  readonly metricsPort: number;
+  readonly manager: OperatorManager;
+  /** Resolves when the operator stopped (signal, lost leadership). */
+  readonly done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function eventSink(rec: EventRecorder): EventSink {
+  return {
+    normal: (o, reason, message) => void rec.normal(o as k8s.KubernetesObject, reason, message),
+    warning: (o, reason, message) => void rec.warning(o as k8s.KubernetesObject, reason, message),
+  };
+}
+
+export async function startOperator(opts: OperatorOptions): Promise<RunningOperator> {
+  const { log } = opts;
+  const identity = `${process.env.POD_NAME ?? hostname()}_${randomBytes(4).toString('hex')}`;
+  const metrics = createMetrics();
+  const recorder = new EventRecorder({
+    kubeConfig: opts.kubeConfig,
+    component: 'dpm-operator',
+    instance: identity,
+    logger: log,
+  });
+  const manager = new OperatorManager({
+    kubeConfig: opts.kubeConfig,
+    namespaces: opts.namespaces,
+    concurrency: opts.concurrency,
+    log,
+    events: eventSink(recorder),
+    metricsRegistry: metrics.registry,
+    stompPort: opts.stompPort,
+    resyncMs: opts.resyncMs,
+    onReconcile: (controller, _key, result, seconds) => {
+      metrics.reconcileTotal.inc({ controller, result });
+      metrics.reconcileDuration.observe({ controller }, seconds);
+      if (result === 'error') metrics.reconcileErrors.inc({ controller, reason: 'error' });
+      metrics.workqueueDepth.set({ controller: 'partition' }, manager.partitionQueue.len());
+    },
+  });
+  const elector = opts.leaderElect
+    ? new LeaderElector({
+        kubeConfig: opts.kubeConfig,
+        namespace: opts.leaseNamespace,
+        leaseName: opts.leaseName,
+        identity,
+        logger: log,
+        onStartedLeading: () => {
+          log.info({ identity }, 'leading: starting reconcilers');
+          manager.startWorkers();
+        },
+        onStoppedLeading: () => log.warn({ identity }, 'lost leadership: stopping'),
+      })
+    : undefined;
+  const health = new HealthServer({
+    port: opts.metricsPort,
+    registry: metrics.registry,
+    informers: () =>
+      new Map([
+        [
+          'crds',
+          { hasSynced: () => manager.informersHealthy(), isHealthy: () => manager.informersHealthy() },
+        ],
+      ]),
+    leaderElection: elector,
+  });
+  const metricsPort = await health.start();
+  log.info(
+    { metricsPort, namespaces: opts.namespaces.length ? opts.namespaces : 'all' },
+    'dpm-operator starting',
+  );
+  await manager.startInformers();
+  const abort = new AbortController();
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      log.info('shutting down: finishing in-flight reconciles, logging off the HMC');
+      abort.abort();
+      await manager.stop();
+      await health.stop();
+    })());
+  let done: Promise<void>;
+  if (elector) {
+    // run() returns when leadership is lost or the signal aborts; either way the process stops.
+    done = elector.run(abort.signal).then(() => stop());
+  } else {
+    manager.startWorkers();
+    done = new Promise<void>((resolve) =>
+      abort.signal.addEventListener('abort', () => resolve(), { once: true }),
+    ).then(() => stopped);
+  }
+  return { metricsPort, manager, done, stop };
+}
