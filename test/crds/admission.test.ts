@@ -130,13 +130,14 @@ describe('CRD installation', () => {
   });
 
   it('the typed allCrds() models install with their validations, defaults and columns intact', async () => {
-    // Same CRDs under a throw-away group so they do not disturb the real ones.
+    // Same CRDs under a throw-away group, without short names and category, so they do not
+    // disturb the real ones (nor kubectl lookups by short name or `dpm` in concurrent suites).
     const group = `typed.test.${API_GROUP}`;
     const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
     const typed = allCrds().map((c) => ({
       ...c,
       metadata: { name: `${c.spec.names.plural}.${group}` },
-      spec: { ...c.spec, group },
+      spec: { ...c.spec, group, names: { ...c.spec.names, shortNames: [], categories: [] } },
     }));
     for (const c of typed) {
       await ext.deleteCustomResourceDefinition({ name: c.metadata.name }).catch(() => undefined);
