@@ -1,0 +1,207 @@
+// Never lose a partition, never leak one, never touch what is not ours: Orphan policy, CpcSubset limits,
+// a restart in the middle of a create, and HMC faults injected by the simulator.
+import * as k8s from '@kubernetes/client-node';
+import type { Partition } from '../../src/crds/index.js';
+import { HmcSession } from '../../src/hmc/session.js';
+import {
+  applyObjects,
+  getCr,
+  sampleObjects,
+  startOperatorEnv,
+  waitFor,
+  type OperatorEnv,
+} from '../harness/operator.js';
+
+const CPC = '/api/cpcs/a1b2c3d4-0000-4000-8000-000000000001';
+const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+function partitionCr(name: string, over: Record<string, unknown> = {}): k8s.KubernetesObject {
+  return {
+    apiVersion: 'dpm.operator.dev/v1alpha1',
+    kind: 'Partition',
+    metadata: { name },
+    spec: {
+      cpcSubsetRef: { name: 'demo' },
+      processors: { ifls: 2 },
+      memory: { initialMiB: 4096, maximumMiB: 4096 },
+      ...over,
+    },
+  } as k8s.KubernetesObject;
+}
+
+describe('partition safety', () => {
+  let env: OperatorEnv;
+  let hmc: HmcSession;
+  const hmcPartitions = async (): Promise<{ name: string; status: string; 'object-uri': string }[]> =>
+    (
+      await hmc.get<{ partitions: { name: string; status: string; 'object-uri': string }[] }>(
+        `${CPC}/partitions`,
+      )
+    ).partitions;
+  const cr = (name: string): Promise<Partition | undefined> => getCr<Partition>(env, 'partitions', name);
+  const ready = (name: string): Promise<Partition> =>
+    waitFor(`${name} Running`, async () => {
+      const p = await cr(name);
+      // boot type None: a started partition pauses (no boot device), which is the expected end state.
+      return p?.status?.phase === 'Running' ? p : undefined;
+    });
+
+  beforeAll(async () => {
+    env = await startOperatorEnv();
+    hmc = new HmcSession({
+      hosts: [`127.0.0.1:${env.sim.port}`],
+      userid: env.sim.userid,
+      password: env.sim.password,
+      ca: env.sim.caPem,
+    });
+    await applyObjects(
+      env.kc,
+      env.ns,
+      await sampleObjects(env.sim, ['00-hmc-credentials.yaml', '01-cpcsubset.yaml']),
+    );
+  });
+  afterAll(async () => {
+    await hmc?.close();
+    await env?.stop();
+  });
+
+  it('leaves the HMC partition in place with deletionPolicy Orphan', async () => {
+    await applyObjects(env.kc, env.ns, [partitionCr('keep-me', { deletionPolicy: 'Orphan' })]);
+    const p = await ready('keep-me');
+    await env.custom.deleteNamespacedCustomObject({
+      group: 'dpm.operator.dev',
+      version: 'v1alpha1',
+      namespace: env.ns,
+      plural: 'partitions',
+      name: 'keep-me',
+    });
+    await waitFor('CR gone', async () => (await cr('keep-me')) === undefined);
+    const still = (await hmcPartitions()).find((x) => x['object-uri'] === p.status!.partitionUri);
+    expect(still?.name).toBe(p.status?.hmcName);
+    expect(env.events.list.some((e) => e.name === 'keep-me' && e.reason === 'Orphaned')).toBe(true);
+  });
+
+  it('refuses a partition beyond the CpcSubset limits before any HMC call', async () => {
+    await env.sim.admin.resetStats();
+    await applyObjects(env.kc, env.ns, [partitionCr('too-big', { processors: { ifls: 17 } })]);
+    const p = await waitFor('LimitExceeded', async () => {
+      const x = await cr('too-big');
+      return x?.status?.conditions?.find((c) => c.type === 'Ready' && c.reason === 'LimitExceeded')
+        ? x
+        : undefined;
+    });
+    expect(p.status?.conditions?.find((c) => c.type === 'Ready')?.message).toContain('spec.processors.ifls');
+    expect(p.status?.partitionUri).toBeUndefined();
+    const stats = await env.sim.admin.stats();
+    expect(stats.routes['POST /api/cpcs/{id}/partitions']?.count ?? 0).toBe(0);
+    expect(
+      env.events.list.some(
+        (e) => e.name === 'too-big' && e.type === 'Warning' && e.reason === 'LimitExceeded',
+      ),
+    ).toBe(true);
+    // Memory: 65536 MiB in the subset; 70000 MiB cannot fit.
+    await applyObjects(env.kc, env.ns, [
+      partitionCr('too-much-mem', { memory: { initialMiB: 70000, maximumMiB: 70000 } }),
+    ]);
+    const m = await waitFor('memory refused', async () => {
+      const x = await cr('too-much-mem');
+      return x?.status?.conditions?.find((c) => c.type === 'Ready' && c.reason === 'LimitExceeded')
+        ? x
+        : undefined;
+    });
+    expect(m.status?.conditions?.find((c) => c.type === 'Ready')?.message).toContain(
+      'spec.memory.initialMiB',
+    );
+  });
+
+  it('converges without a duplicate after a restart in the middle of a create', async () => {
+    // The create reaches the HMC, but its answer is lost (connection reset after the HMC acted is what a
+    // crash looks like to the client): the operator must find the partition by its deterministic name.
+    await env.stopOperator();
+    await applyObjects(env.kc, env.ns, [partitionCr('crashy')]);
+    // Simulate "created on the HMC, operator died before recording it": create it the way the operator would.
+    const crashy = await waitFor('CR', () => cr('crashy'));
+    await hmc.post(`${CPC}/partitions`, {
+      name: `OpenStack-demo-${crashy.metadata.uid}`,
+      description: 'OpenStack CPCSubset=demo',
+      'ifl-processors': 2,
+      'initial-memory': 4096,
+      'maximum-memory': 4096,
+    });
+    await env.sim.admin.resetStats();
+    await env.startOperator();
+    const p = await ready('crashy');
+    const same = (await hmcPartitions()).filter((x) => x.name === `OpenStack-demo-${crashy.metadata.uid}`);
+    expect(same).toHaveLength(1);
+    expect(p.status?.partitionUri).toBe(same[0]!['object-uri']);
+    expect((await env.sim.admin.stats()).routes['POST /api/cpcs/{id}/partitions']?.count ?? 0).toBe(0);
+  });
+
+  it('converges under injected HMC faults without duplicates', async () => {
+    await env.sim.admin.resetStats();
+    await env.sim.admin.setFaults([
+      {
+        route: 'POST /api/cpcs/{id}/partitions',
+        kind: 'error',
+        httpStatus: 503,
+        reason: 0,
+        rate: 1,
+        count: 2,
+      },
+      { route: 'GET /api/partitions/{id}', kind: 'error', httpStatus: 500, reason: 0, rate: 0.3 },
+      {
+        kind: 'job-failure',
+        operation: 'start',
+        httpStatus: 409,
+        reason: 131,
+        message: 'The operating system in the partition failed to load.',
+        count: 1,
+      },
+      { kind: 'latency', ms: 20 },
+    ]);
+    await applyObjects(env.kc, env.ns, [partitionCr('faulty')]);
+    const p = await waitFor(
+      'faulty Running',
+      async () => {
+        const x = await cr('faulty');
+        return x?.status?.phase === 'Running' ? x : undefined;
+      },
+      90_000,
+    );
+    await env.sim.admin.clearFaults();
+    const named = (await hmcPartitions()).filter((x) => x.name === p.status?.hmcName);
+    expect(named).toHaveLength(1);
+    const stats = await env.sim.admin.stats();
+    expect(stats.routes['POST /api/partitions/{id}/operations/start']?.count).toBeGreaterThanOrEqual(2);
+    expect(env.events.list.some((e) => e.name === 'faulty' && e.type === 'Warning')).toBe(true);
+  });
+
+  it('adopts an unowned partition only when asked, and never touches the others', async () => {
+    const before = (await hmcPartitions()).filter((x) => !x.name.startsWith('OpenStack-'));
+    await applyObjects(env.kc, env.ns, [
+      partitionCr('adopted', {
+        adoptPartitionName: 'LINUX-PROD-01',
+        powerState: 'Stopped',
+        deletionPolicy: 'Orphan',
+      }),
+    ]);
+    const p = await waitFor('adopted', async () => {
+      const x = await cr('adopted');
+      return x?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? x : undefined;
+    });
+    expect(p.status?.hmcName).toBe('LINUX-PROD-01');
+    const after = (await hmcPartitions()).filter((x) => !x.name.startsWith('OpenStack-'));
+    expect(after.map((x) => [x.name, x.status])).toEqual(before.map((x) => [x.name, x.status]));
+    await env.custom.patchNamespacedCustomObject(
+      {
+        group: 'dpm.operator.dev',
+        version: 'v1alpha1',
+        namespace: env.ns,
+        plural: 'partitions',
+        name: 'adopted',
+        body: { metadata: { annotations: { 'dpm.operator.dev/paused': 'true' } } },
+      },
+      mergePatch,
+    );
+  });
+});
