@@ -33,6 +33,8 @@ export class HmcHttpError extends HmcError {
   readonly requestMethod: string;
   readonly requestUri: string;
   readonly errorDetails: unknown;
+  /** The HMC's own message (without the method/URI prefix of `message`). */
+  readonly hmcMessage: string;
 
   constructor(init: {
     httpStatus: number;
@@ -50,12 +52,7 @@ export class HmcHttpError extends HmcError {
     this.requestMethod = init.requestMethod;
     this.requestUri = init.requestUri;
     this.errorDetails = init.errorDetails;
-  }
-
-  /** The HMC's own message (without the method/URI prefix). */
-  get hmcMessage(): string {
-    const m = /HTTP \d+\.\d+: (.*)$/s.exec(this.message);
-    return m?.[1] ?? this.message;
+    this.hmcMessage = init.message;
   }
 
   get transient(): boolean {

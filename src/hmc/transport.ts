@@ -102,6 +102,7 @@ export class HttpTransport {
       const contentType = String(res.headers['content-type'] ?? '');
       return { status: res.status, body: parseBody(res.data, contentType), contentType };
     } catch (err) {
+      if (req.signal?.aborted) throw req.signal.reason ?? new Error('aborted');
       if (timedOut) {
         throw new HmcTimeoutError({
           timeoutMs: req.timeoutMs,

@@ -114,6 +114,7 @@ describe('retries', () => {
     await sim.admin.setFaults([{ route, kind: 'error', httpStatus, reason }]);
     const err = await s.get(CPC_URI).catch((e: unknown) => e);
     expect(err).toMatchObject({ httpStatus, reason, requestMethod: 'GET', requestUri: CPC_URI });
+    expect((err as HmcHttpError).hmcMessage).toBe(`Injected fault ${httpStatus}.${reason}`);
     expect(isNotFound(err)).toBe(httpStatus === 404);
     expect(isWrongState(err)).toBe(httpStatus === 409);
     expect(isBusy(err)).toBe(false);
@@ -163,14 +164,14 @@ describe('retries', () => {
     const s = session({ requestTimeoutMs: 300, delay: recordingDelay().delay, retry: { maxAttempts: 2 } });
     await sim.admin.setFaults([{ route, kind: 'latency', ms: 100 }]);
     await expect(s.get(CPC_URI)).resolves.toMatchObject({ name: 'CPCZ16A' });
-    await sim.admin.setFaults([{ route, kind: 'latency', ms: 800 }]);
+    await sim.admin.setFaults([{ route, kind: 'latency', ms: 1200 }]);
     const started = Date.now();
     const err = await s.get(CPC_URI).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HmcTimeoutError);
     expect(err).toMatchObject({ code: 'HMC_TIMEOUT', timeoutMs: 300, requestUri: CPC_URI });
-    expect(Date.now() - started).toBeLessThan(750); // 2 attempts x 300 ms, not 2 x 800 ms
+    expect(Date.now() - started).toBeLessThan(1100); // 2 attempts x 300 ms, not 1200 ms
     // The simulator still finishes the abandoned attempts; let them land before the next test's stats.
-    await new Promise((r) => setTimeout(r, 700));
+    await new Promise((r) => setTimeout(r, 1000));
     await s.close();
   });
 });
