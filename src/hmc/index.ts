@@ -8,6 +8,7 @@ export {
   type RequestOptions,
   type SessionInfo,
 } from './session.js';
+export { type RetryPolicy } from './retry-policy.js';
 export { JobManager, type JobStatus, type JobWaitOptions, type JobManagerOptions } from './jobs.js';
 export * from './notifications.js';
 export * from './cpc.js';

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { backoffDelay, realDelay, type BackoffPolicy, type DelayFn } from './backoff.js';
+import { backoffDelay, realDelay, type DelayFn } from './backoff.js';
+import { DEFAULT_RETRY, retryable, type RetryPolicy } from './retry-policy.js';
 import {
   HmcClosedError,
   HmcConnectionError,
@@ -9,7 +10,6 @@ import {
   HmcProtocolError,
   HmcTimeoutError,
   HmcTlsError,
-  isBusy,
   isSessionExpired,
 } from './errors.js';
 import { ConcurrencyLimiter } from './limiter.js';
@@ -20,11 +20,6 @@ import { routeTemplate } from './uri.js';
 
 /** The HMC's default WS API port (zhmcclient hard-codes it). */
 export const DEFAULT_HMC_PORT = 6794;
-
-export interface RetryPolicy extends BackoffPolicy {
-  /** Total attempts of one request, including the first (>= 1). */
-  readonly maxAttempts: number;
-}
 
 export interface HmcSessionOptions {
   /** `[primary, alternate?]`: `https://host:port`, `host:port` or `host` (port 6794). */
@@ -88,7 +83,6 @@ export interface HmcVersion {
   'hmc-name'?: string;
 }
 
-const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 4, baseMs: 200, maxMs: 5000 };
 type Method = 'GET' | 'POST' | 'DELETE';
 
 /**
@@ -411,19 +405,6 @@ export class HmcSession {
       }
     });
   }
-}
-
-/**
- * Retry rules. Any request: connection refused before sending, and 409.2 (busy: the HMC rejected
- * the request without acting on it). Idempotent requests also: 5xx, resets after sending, timeouts.
- * Never: TLS verification failures, other 4xx.
- */
-function retryable(err: HmcError, idempotent: boolean): boolean {
-  if (err instanceof HmcTlsError) return false;
-  if (err instanceof HmcHttpError) return (idempotent && err.httpStatus >= 500) || isBusy(err);
-  if (err instanceof HmcConnectionError) return err.beforeSend || idempotent;
-  if (err instanceof HmcTimeoutError) return idempotent;
-  return false;
 }
 
 function describe(err: unknown): { name: string; code?: string; message: string } {
