@@ -1,0 +1,41 @@
+// The operator's Kubernetes footprint, written down independently of the chart: the chart's RBAC must
+// grant exactly this (brief: "what the operator's code does in Kubernetes").
+
+export const CR_RESOURCES = ['cpcsubsets', 'partitions', 'partitionnics', 'partitionhbas'];
+
+export const OPERATOR_RULES = [
+  {
+    apiGroups: ['dpm.operator.dev'],
+    resources: CR_RESOURCES,
+    verbs: ['get', 'list', 'watch', 'update', 'patch'],
+  },
+  {
+    apiGroups: ['dpm.operator.dev'],
+    resources: CR_RESOURCES.map((r) => `${r}/status`),
+    verbs: ['get', 'update', 'patch'],
+  },
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+  { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+];
+
+export const leaderElectionRules = (leaseName: string) => [
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+  {
+    apiGroups: ['coordination.k8s.io'],
+    resources: ['leases'],
+    resourceNames: [leaseName],
+    verbs: ['get', 'update'],
+  },
+];
+
+export const NOVA_BRIDGE_RULES = [
+  {
+    apiGroups: ['dpm.operator.dev'],
+    resources: ['partitions', 'partitionnics', 'partitionhbas'],
+    verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+  },
+  { apiGroups: ['dpm.operator.dev'], resources: ['cpcsubsets'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+  { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+];
