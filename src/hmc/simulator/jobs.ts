@@ -21,6 +21,7 @@ export interface Job {
 export class JobStore {
   private readonly jobs = new Map<string, Job>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly immediates = new Set<NodeJS.Immediate>();
 
   constructor(private readonly onEnded: (job: Job) => void) {}
 
@@ -68,8 +69,20 @@ export class JobStore {
     this.jobs.delete(id);
   }
 
-  /** A timer that is cleared by `shutdown()`. */
+  /**
+   * A timer that is cleared by `shutdown()`. 0 ms runs on setImmediate: after the current
+   * response is written but before the next request is read, so a client's first poll sees
+   * the job complete.
+   */
   later(ms: number, fn: () => void): void {
+    if (ms <= 0) {
+      const i = setImmediate(() => {
+        this.immediates.delete(i);
+        fn();
+      });
+      this.immediates.add(i);
+      return;
+    }
     const t = setTimeout(() => {
       this.timers.delete(t);
       fn();
@@ -80,6 +93,8 @@ export class JobStore {
   shutdown(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    for (const i of this.immediates) clearImmediate(i);
+    this.immediates.clear();
   }
 }
 

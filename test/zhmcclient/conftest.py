@@ -1,0 +1,119 @@
+"""Starts the dpm-operator HMC simulator as a subprocess and hands zhmcclient objects to tests."""
+
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import tempfile
+import time
+import uuid
+
+import pytest
+import requests
+import zhmcclient
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+USERID = "dpm"
+PASSWORD = "dpm-sim-password"
+CPC_NAME = "CPCZ16A"
+
+
+class Simulator:
+    """A running simulator: ports, CA path and the /_sim/ admin API."""
+
+    def __init__(self, ready):
+        self.url = ready["url"]
+        self.port = ready["port"]
+        self.stomp_port = ready["stompPort"]
+        self.ca_path = ready["caPath"]
+        self.host = "127.0.0.1"
+
+    def admin(self, method, path, body=None):
+        r = requests.request(method, self.url + path, json=body, verify=self.ca_path, timeout=10)
+        r.raise_for_status()
+        return r.json() if r.content else None
+
+
+@pytest.fixture(scope="session")
+def sim():
+    tmp = tempfile.mkdtemp(prefix="zhmc-sim-")
+    ready_file = os.path.join(tmp, "ready.json")
+    log = open(os.path.join(tmp, "sim.log"), "w")
+    proc = subprocess.Popen(
+        ["npx", "tsx", "src/cli.ts", "hmc-sim", "--port", "0", "--stomp-port", "0",
+         "--ready-file", ready_file, "--job-duration-ms", "0", "--tls-dir", os.path.join(tmp, "tls"),
+         "--log-level", "warn"],
+        cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.time() + 60
+        while not (os.path.exists(ready_file) and os.path.getsize(ready_file) > 0):
+            if proc.poll() is not None or time.time() > deadline:
+                log.flush()
+                raise RuntimeError("simulator did not start: " + open(log.name).read())
+            time.sleep(0.1)
+        with open(ready_file) as f:
+            yield Simulator(json.load(f))
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+def make_session(sim):
+    return zhmcclient.Session(sim.host, USERID, PASSWORD, port=sim.port, verify_cert=sim.ca_path)
+
+
+@pytest.fixture
+def session(sim):
+    s = make_session(sim)
+    s.logon()
+    yield s
+    if s.session_id is not None:
+        try:
+            s.logoff()
+        except zhmcclient.Error:
+            pass
+
+
+@pytest.fixture
+def client(session):
+    return zhmcclient.Client(session)
+
+
+@pytest.fixture
+def cpc(client):
+    return client.cpcs.find(name=CPC_NAME)
+
+
+@pytest.fixture
+def new_partition(cpc):
+    """Factory of partitions (deleted after the test, stopping them first if needed)."""
+    made = []
+
+    def create(**extra):
+        props = {
+            "name": "zhmc-test-" + uuid.uuid4().hex[:10],
+            "initial-memory": 1024,
+            "maximum-memory": 2048,
+            "processor-mode": "shared",
+            "type": "linux",
+            "ifl-processors": 2,
+        }
+        props.update(extra)
+        p = cpc.partitions.create(props)
+        made.append(p)
+        return p
+
+    yield create
+    for p in made:
+        try:
+            p.pull_full_properties()
+            if p.get_property("status") not in ("stopped", "reservation-error"):
+                p.stop(wait_for_completion=True)
+            p.delete()
+        except (zhmcclient.NotFound, zhmcclient.CeasedExistence):
+            pass

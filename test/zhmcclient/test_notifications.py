@@ -1,0 +1,93 @@
+"""zhmcclient's NotificationReceiver (STOMP over TLS) against the simulator's broker."""
+
+import threading
+import time
+
+import zhmcclient
+
+from conftest import PASSWORD, USERID
+
+# Short heart-beat receive cycle: the receiver checks its queue (and the stop event) every 2 s.
+RT = zhmcclient.StompRetryTimeoutConfig(heartbeat_receive_cycle=1.0)
+
+
+class Collector:
+    """Runs receiver.notifications() in a thread and keeps what arrives."""
+
+    def __init__(self, receiver):
+        self.receiver = receiver
+        self.items = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        for headers, message in self.receiver.notifications(stop_event=self.stop):
+            self.items.append((headers, message))
+
+    def wait_for(self, predicate, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if predicate(self.items):
+                return True
+            time.sleep(0.05)
+        return False
+
+    def close(self):
+        self.stop.set()  # without it, notifications() may raise "Lost STOMP connection" on close
+        self.receiver.close()
+        self.thread.join(10)
+
+
+def test_status_change_and_job_completion(sim, session, new_partition):
+    part = new_partition(**{"boot-device": "storage-adapter"})
+    receiver = zhmcclient.NotificationReceiver(
+        [session.object_topic, session.job_topic], sim.host, session.session_id,
+        session.session_credential, port=sim.stomp_port, verify_cert=sim.ca_path, stomp_rt_config=RT)
+    collector = Collector(receiver)
+    try:
+        time.sleep(0.5)  # let the subscriptions settle
+        job = part.start(wait_for_completion=False)
+
+        def statuses(items):
+            return [m["change-reports"][0]["new-status"] for h, m in items
+                    if h["notification-type"] == "status-change" and h["object-uri"] == part.uri]
+
+        def done(items):
+            return "active" in statuses(items) and any(
+                h["notification-type"] == "job-completion" and h["job-uri"] == job.uri for h, _ in items)
+
+        assert collector.wait_for(done), collector.items
+        assert statuses(collector.items)[:2] == ["starting", "active"]
+        job_items = [(h, m) for h, m in collector.items if h["notification-type"] == "job-completion"]
+        assert job_items[0][1] is None  # empty body
+        change = [h for h, _ in collector.items if h["notification-type"] == "status-change"][0]
+        assert change["class"] == "partition"
+        assert change["object-id"] == part.get_property("object-id")
+        seqs = [int(h["session-sequence-nr"]) for h, _ in collector.items
+                if h["destination"] == "/topic/" + session.object_topic]
+        assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+        job.wait_for_completion()
+    finally:
+        collector.close()
+
+
+def test_property_and_inventory_changes_with_userid_login(sim, session, cpc, new_partition):
+    receiver = zhmcclient.NotificationReceiver(
+        session.object_topic, sim.host, USERID, PASSWORD, port=sim.stomp_port, verify_cert=sim.ca_path, stomp_rt_config=RT)
+    collector = Collector(receiver)
+    try:
+        time.sleep(0.5)
+        part = new_partition()
+        part.update_properties({"description": "notified"})
+
+        def seen(items):
+            kinds = {(h["notification-type"], h.get("action")) for h, _ in items if h["object-uri"] == part.uri}
+            return ("inventory-change", "add") in kinds and ("property-change", None) in kinds
+
+        assert collector.wait_for(seen), collector.items
+        reports = [m["change-reports"] for h, m in collector.items
+                   if h["notification-type"] == "property-change" and h["object-uri"] == part.uri][0]
+        assert reports == [{"property-name": "description", "old-value": "", "new-value": "notified"}]
+    finally:
+        collector.close()
