@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import { startControlPlane } from './control-plane.js';
+import { installCrds } from './install-crds.js';
 import { startSimulator } from '../hmc/simulator/index.js';
 import { startOperator } from '../controllers/operator.js';
 import { createLogger } from '../runtime/logger.js';
@@ -53,11 +54,6 @@ export async function applyObjects(
   return applied;
 }
 
-/** Applies every YAML document in a directory (server-side apply); returns the applied names. */
-export async function applyDir(kc: k8s.KubeConfig, dir: string): Promise<string[]> {
-  return applyObjects(kc, await loadYamlDir(dir));
-}
-
 function table(parts: Partition[]): string {
   const rows = parts.map((p) => [
     p.metadata.name ?? '',
@@ -91,9 +87,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   try {
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(cp.kubeconfigPath);
-    const crds = await applyDir(kc, join(repoRoot, 'deploy', 'crds'));
-    say(`installed ${crds.length} CRDs`);
-    await new Promise((r) => setTimeout(r, 1500)); // CRDs become Established asynchronously
+    say(`installed CRDs: ${(await installCrds(kc)).join(', ')}`);
 
     const sim = await startSimulator({ port: 0, stompPort: 0 });
     cleanups.push(() => sim.stop());

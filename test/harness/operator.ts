@@ -9,7 +9,7 @@ import { startSimulator } from '../../src/hmc/simulator/index.js';
 import type { RunningSimulator, SimulatorOptions } from '../../src/hmc/simulator/index.js';
 import { OperatorManager } from '../../src/controllers/manager.js';
 import type { EventSink, EventTarget } from '../../src/controllers/outcome.js';
-import { applyDir } from '../../src/devenv/demo.js';
+import { installCrds as installAllCrds } from '../../src/devenv/install-crds.js';
 import { API_GROUP, API_VERSION } from '../../src/crds/index.js';
 import { freshNamespace, kubeConfig } from './kube.js';
 
@@ -47,17 +47,10 @@ export interface OperatorEnv {
 
 let crdsInstalled: Promise<unknown> | undefined;
 
-/** Installs the CRDs once per test file and waits until they are served. */
+/** Installs the CRDs (with their defaults and CEL rules) once per test file. */
 export async function installCrds(kc: k8s.KubeConfig): Promise<void> {
-  crdsInstalled ??= applyDir(kc, join(process.cwd(), 'deploy', 'crds'));
+  crdsInstalled ??= installAllCrds(kc);
   await crdsInstalled;
-  const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
-  for (const plural of ['cpcsubsets', 'partitions', 'partitionnics', 'partitionhbas']) {
-    await waitFor(`CRD ${plural} established`, async () => {
-      const crd = await ext.readCustomResourceDefinition({ name: `${plural}.${API_GROUP}` });
-      return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
-    });
-  }
 }
 
 export async function waitFor<T>(

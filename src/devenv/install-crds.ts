@@ -1,0 +1,43 @@
+// Installs the operator's CRDs from their TypeScript source (src/crds). Applying deploy/crds through
+// client-node's generic object API would silently drop `default`, `enum` and `x-kubernetes-validations`
+// (its serializer only knows its own property names), so the typed objects from allCrds() are used.
+import * as k8s from '@kubernetes/client-node';
+import { allCrds } from '../crds/index.js';
+
+/** Creates or replaces every CRD, then waits until each is Established. */
+export async function installCrds(kc: k8s.KubeConfig, timeoutMs = 30_000): Promise<string[]> {
+  const api = kc.makeApiClient(k8s.ApiextensionsV1Api);
+  const names: string[] = [];
+  for (const crd of allCrds()) {
+    const name = crd.metadata?.name ?? '';
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await api.createCustomResourceDefinition({ body: crd });
+        break;
+      } catch (e) {
+        if (!(e instanceof k8s.ApiException) || e.code !== 409 || attempt > 5) throw e;
+        try {
+          const cur = await api.readCustomResourceDefinition({ name });
+          await api.replaceCustomResourceDefinition({
+            name,
+            body: { ...crd, metadata: { ...crd.metadata, resourceVersion: cur.metadata?.resourceVersion } },
+          });
+          break;
+        } catch (e2) {
+          if (!(e2 instanceof k8s.ApiException) || e2.code !== 409) throw e2; // raced: try again
+        }
+      }
+    }
+    names.push(name);
+  }
+  const deadline = Date.now() + timeoutMs;
+  for (const name of names) {
+    for (;;) {
+      const crd = await api.readCustomResourceDefinition({ name });
+      if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
+      if (Date.now() > deadline) throw new Error(`CRD ${name} not Established within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return names;
+}
