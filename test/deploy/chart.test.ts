@@ -468,6 +468,7 @@ describe('values.schema.json rejects bad values with a message naming the value'
   const cases: [string, object, string[]][] = [
     ['replicas < 1', { replicaCount: 0 }, ["at '/replicaCount'", 'minimum']],
     ['a port out of range', { hmc: { port: 70000 } }, ["at '/hmc/port'", 'maximum']],
+    ['an unknown log level', { operator: { logLevel: 'fatal' } }, ["at '/operator/logLevel'"]],
     ['a metrics port of 0', { operator: { metricsPort: 0 } }, ["at '/operator/metricsPort'"]],
     [
       'cpcSubsets without hmc.host',
