@@ -1,4 +1,5 @@
 // The sample manifests reconciled by the operator against the HMC simulator on the real kube-apiserver.
+import * as k8s from '@kubernetes/client-node';
 import type { Partition, PartitionHba, PartitionNic, CpcSubset } from '../../src/crds/index.js';
 import { buildBootOsSpecificParameters } from '../../src/controllers/partition/boot-params.js';
 import { HmcSession } from '../../src/hmc/session.js';
@@ -44,6 +45,19 @@ describe('partition lifecycle against the HMC simulator', () => {
     await env?.stop();
   });
 
+  const patchSpec = async (spec: object): Promise<void> => {
+    await env.custom.patchNamespacedCustomObject(
+      {
+        group: 'dpm.operator.dev',
+        version: 'v1alpha1',
+        namespace: env.ns,
+        plural: 'partitions',
+        name: 'web-01',
+        body: { spec },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+  };
   const partition = (): Promise<Partition | undefined> => getCr<Partition>(env, 'partitions', 'web-01');
   const hmcPartitions = async (): Promise<{ name: string; status: string; 'object-uri': string }[]> =>
     (
@@ -130,57 +144,18 @@ describe('partition lifecycle against the HMC simulator', () => {
   });
 
   it('stops and starts through spec.powerState, and updates a stopped-only property while stopped', async () => {
-    await env.custom.patchNamespacedCustomObject(
-      {
-        group: 'dpm.operator.dev',
-        version: 'v1alpha1',
-        namespace: env.ns,
-        plural: 'partitions',
-        name: 'web-01',
-        body: { spec: { powerState: 'Stopped' } },
-      },
-      (await import('@kubernetes/client-node')).setHeaderOptions(
-        'Content-Type',
-        'application/merge-patch+json',
-      ),
-    );
+    await patchSpec({ powerState: 'Stopped' });
     const stopped = await waitFor('stopped', async () => {
       const x = await partition();
       return x?.status?.hmcStatus === 'stopped' && x.status.phase === 'Stopped' ? x : undefined;
     });
     expect(stopped.status?.powerState).toBe('Stopped');
-    await env.custom.patchNamespacedCustomObject(
-      {
-        group: 'dpm.operator.dev',
-        version: 'v1alpha1',
-        namespace: env.ns,
-        plural: 'partitions',
-        name: 'web-01',
-        body: { spec: { memory: { maximumMiB: 16384 } } },
-      },
-      (await import('@kubernetes/client-node')).setHeaderOptions(
-        'Content-Type',
-        'application/merge-patch+json',
-      ),
-    );
+    await patchSpec({ memory: { maximumMiB: 16384 } });
     await waitFor('maximum-memory updated on the HMC', async () => {
       const props = await hmc.get<Record<string, unknown>>(stopped.status!.partitionUri!);
       return props['maximum-memory'] === 16384;
     });
-    await env.custom.patchNamespacedCustomObject(
-      {
-        group: 'dpm.operator.dev',
-        version: 'v1alpha1',
-        namespace: env.ns,
-        plural: 'partitions',
-        name: 'web-01',
-        body: { spec: { powerState: 'Active' } },
-      },
-      (await import('@kubernetes/client-node')).setHeaderOptions(
-        'Content-Type',
-        'application/merge-patch+json',
-      ),
-    );
+    await patchSpec({ powerState: 'Active' });
     await waitFor('active again', async () => {
       const x = await partition();
       return x?.status?.hmcStatus === 'active' && x.status.phase === 'Running';

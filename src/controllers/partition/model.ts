@@ -1,17 +1,10 @@
 // The inputs of the partition plan: what the user wants (from the CRs, already resolved to HMC terms)
 // and what the HMC has. Plain data, so the plan is a pure function.
 
-export type HmcPartitionStatus =
-  | 'stopped'
-  | 'starting'
-  | 'active'
-  | 'stopping'
-  | 'degraded'
-  | 'reservation-error'
-  | 'paused'
-  | 'terminated'
-  | 'communications-not-active'
-  | 'status-check';
+import type { PartitionStatus } from '../../hmc/partition.js';
+
+/** The HMC's partition `status` values (owned by the HMC client). */
+export type HmcPartitionStatus = PartitionStatus;
 
 export interface DesiredNic {
   /** PartitionNic CR name (the key the status uses). */
