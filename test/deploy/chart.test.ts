@@ -377,6 +377,19 @@ describe('value sets', () => {
     expect(objects.some((o) => o.kind === 'NetworkPolicy')).toBe(false);
   });
 
+  it('hmc.notificationPort other than 61612 reaches the operator (--stomp-port) and the NetworkPolicy', async () => {
+    const objects = await renderChart(
+      { ...hmcValues, hmc: { ...hmcValues.hmc, notificationPort: 61613 } },
+      'lab',
+      NS,
+    );
+    expect(container(findOne(objects, 'Deployment')).args).toContain('--stomp-port=61613');
+    const np = findOne(objects, 'NetworkPolicy') as KubeObject & { spec: { egress: { ports: object[] }[] } };
+    expect(np.spec.egress[2]!.ports).toContainEqual({ protocol: 'TCP', port: 61613 });
+    const std = await renderChart(hmcValues, 'lab', NS);
+    expect(container(findOne(std, 'Deployment')).args.some((a) => a.startsWith('--stomp-port'))).toBe(false);
+  });
+
   it('networkPolicy: a DNS name for the HMC needs explicit hmcCIDRs, which are then used', async () => {
     const named = { ...hmcValues, hmc: { ...hmcValues.hmc, host: 'hmc1.example.com', alternateHost: '' } };
     const r = await helmTemplate(named, 'lab', NS);
