@@ -27,6 +27,7 @@ interface RunOptions {
   leaseName: string;
   logLevel: LevelWithSilent;
   stompPort?: number;
+  cpcSubsetSelector?: string;
 }
 
 /** `dpm-operator run`: the operator (controllers, leader election, metrics). */
@@ -70,6 +71,7 @@ export function registerRun(program: Command): void {
         leaseName: o.leaseName,
         log,
         stompPort: o.stompPort,
+        subsetSelector: o.cpcSubsetSelector,
       });
       const onSignal = (): void => void op.stop();
       process.once('SIGTERM', onSignal);

@@ -81,6 +81,30 @@ export class HmcGateway {
     return partitionUri;
   }
 
+  /**
+   * Safety net for notifications lost without a detectable gap: compares a partition list (one request for
+   * a whole CPC subset) with the cache; returns URIs whose cached status was stale or that vanished.
+   */
+  reconcileList(listed: readonly PartitionRef[], isMine: (name: string) => boolean): string[] {
+    const drifted: string[] = [];
+    const seen = new Set<string>();
+    for (const ref of listed) {
+      seen.add(ref.uri);
+      const entry = this.cache.get(ref.uri);
+      if (entry && entry.status !== ref.status) {
+        entry.status = ref.status;
+        drifted.push(ref.uri);
+      }
+    }
+    for (const [uri, entry] of this.cache) {
+      if (/^\/api\/partitions\/[^/]+$/.test(uri) && !seen.has(uri) && isMine(String(entry.name ?? ''))) {
+        this.cache.delete(uri);
+        drifted.push(uri);
+      }
+    }
+    return drifted;
+  }
+
   /** Forgets everything about one URI (after an error left its state unknown). */
   invalidate(uri: string): void {
     this.cache.delete(uri);

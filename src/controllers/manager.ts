@@ -36,6 +36,11 @@ export interface ManagerOptions {
   subsetResyncMs?: number;
   /** STOMP port override (tests and the simulator); the HMC's own is 61612. */
   stompPort?: number;
+  /**
+   * Label selector for the CpcSubsets this operator serves (one Helm release per HMC in a shared namespace).
+   * Partitions of other subsets are then left alone entirely, not reported as missing their subset.
+   */
+  subsetSelector?: string;
   /** Called with each reconcile result (metrics). */
   onReconcile?: (
     controller: string,
@@ -61,6 +66,7 @@ class MultiInformer<T extends k8s.KubernetesObject> implements ReadCache<T> {
     namespaces: string[],
     resyncMs: number | undefined,
     log: Logger,
+    labelSelector?: string,
   ) {
     const api = kc.makeApiClient(k8s.CustomObjectsApi);
     const scopes = namespaces.length ? namespaces : [undefined];
@@ -76,8 +82,15 @@ class MultiInformer<T extends k8s.KubernetesObject> implements ReadCache<T> {
                   version: API_VERSION,
                   namespace: ns,
                   plural,
+                  labelSelector,
                 })
-              : api.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural })) as never,
+              : api.listClusterCustomObject({
+                  group: API_GROUP,
+                  version: API_VERSION,
+                  plural,
+                  labelSelector,
+                })) as never,
+          labelSelector,
           name: plural,
           logger: log,
           resyncMs,
@@ -118,7 +131,14 @@ export class OperatorManager {
 
   constructor(private readonly opts: ManagerOptions) {
     const { kubeConfig: kc, namespaces, log } = opts;
-    this.subsets = new MultiInformer(kc, PLURAL.CpcSubset, namespaces, opts.resyncMs, log);
+    this.subsets = new MultiInformer(
+      kc,
+      PLURAL.CpcSubset,
+      namespaces,
+      opts.resyncMs,
+      log,
+      opts.subsetSelector,
+    );
     this.partitions = new MultiInformer(kc, PLURAL.Partition, namespaces, opts.resyncMs, log);
     this.nics = new MultiInformer(kc, PLURAL.PartitionNic, namespaces, opts.resyncMs, log);
     this.hbas = new MultiInformer(kc, PLURAL.PartitionHba, namespaces, opts.resyncMs, log);
@@ -147,6 +167,7 @@ export class OperatorManager {
       events: opts.events,
       log: log.child({ controller: 'partition' }),
       uriIndex: this.uriIndex,
+      ignoreUnknownSubsets: Boolean(opts.subsetSelector),
     });
     this.subsetReconciler = new CpcSubsetReconciler({
       subsets: this.subsets,
@@ -156,6 +177,12 @@ export class OperatorManager {
       events: opts.events,
       log: log.child({ controller: 'cpcsubset' }),
       resyncMs: opts.subsetResyncMs ?? 600_000,
+      onDrift: (uris) => {
+        for (const uri of uris) {
+          const key = this.uriIndex.get(uri);
+          if (key) this.partitionQueue.add(key);
+        }
+      },
       onReady: (ns, name) => {
         for (const p of this.partitions.list(ns))
           if (p.spec.cpcSubsetRef.name === name) this.partitionQueue.add(keyOf(p));

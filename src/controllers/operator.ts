@@ -22,6 +22,7 @@ export interface OperatorOptions {
   /** STOMP port override for HMCs that serve notifications elsewhere (the simulator in tests). */
   stompPort?: number;
   resyncMs?: number;
+  subsetSelector?: string;
 }
 
 export interface RunningOperator {
@@ -58,6 +59,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     metricsRegistry: metrics.registry,
     stompPort: opts.stompPort,
     resyncMs: opts.resyncMs,
+    subsetSelector: opts.subsetSelector,
     onReconcile: (controller, _key, result, seconds) => {
       metrics.reconcileTotal.inc({ controller, result });
       metrics.reconcileDuration.observe({ controller }, seconds);

@@ -8,7 +8,8 @@ import pino from 'pino';
 import { startSimulator } from '../../src/hmc/simulator/index.js';
 import type { RunningSimulator, SimulatorOptions } from '../../src/hmc/simulator/index.js';
 import { OperatorManager } from '../../src/controllers/manager.js';
-import type { EventSink, EventTarget } from '../../src/controllers/outcome.js';
+import { eventSink } from '../../src/controllers/operator.js';
+import { EventRecorder } from '../../src/runtime/events.js';
 import { installCrds as installAllCrds } from '../../src/devenv/install-crds.js';
 import { API_GROUP, API_VERSION } from '../../src/crds/index.js';
 import { freshNamespace, kubeConfig } from './kube.js';
@@ -16,20 +17,10 @@ import { freshNamespace, kubeConfig } from './kube.js';
 export const SAMPLES = join(process.cwd(), 'deploy', 'samples');
 
 export interface RecordedEvent {
-  type: 'Normal' | 'Warning';
+  type: string;
   name: string;
   reason: string;
   message: string;
-}
-
-export class RecordingEvents implements EventSink {
-  readonly list: RecordedEvent[] = [];
-  normal(o: EventTarget, reason: string, message: string): void {
-    this.list.push({ type: 'Normal', name: o.metadata?.name ?? '', reason, message });
-  }
-  warning(o: EventTarget, reason: string, message: string): void {
-    this.list.push({ type: 'Warning', name: o.metadata?.name ?? '', reason, message });
-  }
 }
 
 export interface OperatorEnv {
@@ -37,7 +28,8 @@ export interface OperatorEnv {
   ns: string;
   sim: RunningSimulator;
   manager: OperatorManager;
-  events: RecordingEvents;
+  /** The namespace's real Kubernetes Events, as the operator's EventRecorder wrote them. */
+  events(): Promise<RecordedEvent[]>;
   custom: k8s.CustomObjectsApi;
   /** Starts (again) an operator manager against the same namespace. */
   startOperator(): Promise<OperatorManager>;
@@ -131,14 +123,21 @@ export async function startOperatorEnv(
   await installCrds(kc);
   const ns = await freshNamespace(kc, 'op');
   const sim = await startSimulator({ port: 0, stompPort: 0, jobDurationMs: 100, ...opts.sim });
-  const events = new RecordingEvents();
   const log = pino({ level: process.env.DPM_TEST_LOG_LEVEL ?? 'silent' });
   let manager: OperatorManager | undefined;
   const env: OperatorEnv = {
     kc,
     ns,
     sim,
-    events,
+    async events() {
+      const list = await kc.makeApiClient(k8s.CoreV1Api).listNamespacedEvent({ namespace: ns });
+      return list.items.map((e) => ({
+        type: e.type ?? '',
+        name: e.involvedObject.name ?? '',
+        reason: e.reason ?? '',
+        message: e.message ?? '',
+      }));
+    },
     custom: kc.makeApiClient(k8s.CustomObjectsApi),
     get manager() {
       if (!manager) throw new Error('operator not running');
@@ -150,7 +149,7 @@ export async function startOperatorEnv(
         namespaces: [ns],
         concurrency: 4,
         log,
-        events,
+        events: eventSink(new EventRecorder({ kubeConfig: kc, component: 'dpm-operator', logger: log })),
         resyncMs: opts.resyncMs,
         subsetResyncMs: opts.subsetResyncMs,
         stompPort: sim.stompPort,

@@ -78,7 +78,9 @@ describe('partition safety', () => {
     await waitFor('CR gone', async () => (await cr('keep-me')) === undefined);
     const still = (await hmcPartitions()).find((x) => x['object-uri'] === p.status!.partitionUri);
     expect(still?.name).toBe(p.status?.hmcName);
-    expect(env.events.list.some((e) => e.name === 'keep-me' && e.reason === 'Orphaned')).toBe(true);
+    await waitFor('Orphaned event', async () =>
+      (await env.events()).some((e) => e.name === 'keep-me' && e.reason === 'Orphaned'),
+    );
   });
 
   it('refuses a partition beyond the CpcSubset limits before any HMC call', async () => {
@@ -94,11 +96,11 @@ describe('partition safety', () => {
     expect(p.status?.partitionUri).toBeUndefined();
     const stats = await env.sim.admin.stats();
     expect(stats.routes['POST /api/cpcs/{id}/partitions']?.count ?? 0).toBe(0);
-    expect(
-      env.events.list.some(
+    await waitFor('LimitExceeded warning event', async () =>
+      (await env.events()).some(
         (e) => e.name === 'too-big' && e.type === 'Warning' && e.reason === 'LimitExceeded',
       ),
-    ).toBe(true);
+    );
     // Memory: 65536 MiB in the subset; 70000 MiB cannot fit.
     await applyObjects(env.kc, env.ns, [
       partitionCr('too-much-mem', { memory: { initialMiB: 70000, maximumMiB: 70000 } }),
@@ -173,7 +175,9 @@ describe('partition safety', () => {
     expect(named).toHaveLength(1);
     const stats = await env.sim.admin.stats();
     expect(stats.routes['POST /api/partitions/{id}/operations/start']?.count).toBeGreaterThanOrEqual(2);
-    expect(env.events.list.some((e) => e.name === 'faulty' && e.type === 'Warning')).toBe(true);
+    await waitFor('warning event for the failed start', async () =>
+      (await env.events()).some((e) => e.name === 'faulty' && e.type === 'Warning'),
+    );
   });
 
   it('adopts an unowned partition only when asked, and never touches the others', async () => {

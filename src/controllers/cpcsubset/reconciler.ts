@@ -13,7 +13,7 @@ import {
 import { HmcHttpError } from '../../hmc/errors.js';
 import { CredentialsError, type HmcConnection } from '../connections.js';
 import type { KubeWriter } from '../kube.js';
-import { ownedPartitionNameFilter } from '../naming.js';
+import { isOwnedPartitionName, ownedPartitionNameFilter } from '../naming.js';
 import { done, requeue, type EventSink, type Outcome, type ReadCache } from '../outcome.js';
 
 /** CPC statuses in which partitions can be managed (as nova-dpm accepted them). */
@@ -28,6 +28,8 @@ export interface CpcSubsetReconcilerDeps {
   log: Logger;
   /** Periodic re-check of CPC health and usage (jittered by the caller's queue). */
   resyncMs: number;
+  /** Called with partition URIs whose HMC state drifted from the cache (lost notifications). */
+  onDrift(uris: string[]): void;
   /** Called when the subset becomes Ready, so its partitions reconcile. */
   onReady(namespace: string, subsetName: string): void;
   now?: () => Date;
@@ -86,6 +88,14 @@ export class CpcSubsetReconciler {
       const cpc = await this.findCpc(conn, subset);
       const refusal = checkCpc(subset, cpc);
       const owned = await conn.gateway.listPartitions(cpc['object-uri'], ownedPartitionNameFilter(name));
+      const drifted = conn.gateway.reconcileList(owned, (n) => isOwnedPartitionName(name, n));
+      if (drifted.length) {
+        log.info(
+          { drifted: drifted.length },
+          'HMC state drifted from the notification-fed cache; resyncing those partitions',
+        );
+        this.deps.onDrift(drifted);
+      }
       const mine = this.deps.partitions
         .list(ns)
         .filter((p) => p.spec.cpcSubsetRef.name === name && p.status?.partitionUri);

@@ -42,6 +42,8 @@ export interface PartitionReconcilerDeps {
   log: Logger;
   /** Partition object-uri -> work-queue key, for routing HMC notifications. */
   uriIndex: Map<string, string>;
+  /** With a CpcSubset selector, a Partition of a subset not in the cache belongs to another operator. */
+  ignoreUnknownSubsets?: boolean;
   now?: () => Date;
 }
 
@@ -120,6 +122,7 @@ export class PartitionReconciler {
     const log = d.log.child({ partition: key, uid: cr.metadata.uid });
 
     const subset = d.subsets.get(ns, cr.spec.cpcSubsetRef.name);
+    if (!subset && d.ignoreUnknownSubsets) return done;
     const cpcUri = subset?.status?.cpcUri;
     const subsetReady = subset?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
     if (!subset || !cpcUri || !subsetReady) {
@@ -144,6 +147,14 @@ export class PartitionReconciler {
 
     const subsetName = subset.metadata.name ?? '';
     const hmcName = cr.spec.adoptPartitionName ?? partitionHmcName(subsetName, cr.metadata.uid ?? '');
+    if (isDeleting(cr)) {
+      if (!cr.metadata.finalizers?.includes(FINALIZER)) return done;
+      // Orphan needs no HMC at all: it is also the escape hatch when the HMC is gone for good.
+      if (cr.spec.deletionPolicy === 'Orphan') {
+        d.events.normal(cr, 'Orphaned', `HMC partition ${hmcName} left in place (deletionPolicy Orphan)`);
+        return this.finishDeletion(cr, nics, hbas);
+      }
+    }
     const gw = await d.gatewayFor(subset);
     try {
       let observed = cr.status?.partitionUri ? await gw.getPartition(cr.status.partitionUri) : undefined;
@@ -155,11 +166,6 @@ export class PartitionReconciler {
       if (observed) d.uriIndex.set(observed.uri, key);
 
       if (isDeleting(cr)) {
-        if (!cr.metadata.finalizers?.includes(FINALIZER)) return done;
-        if (cr.spec.deletionPolicy === 'Orphan' || (cr.spec.adoptPartitionName && !observed)) {
-          d.events.normal(cr, 'Orphaned', `HMC partition ${hmcName} left in place (deletionPolicy Orphan)`);
-          return this.finishDeletion(cr, nics, hbas);
-        }
         const action = planDeletion(observed);
         if (action.kind === 'in-sync') return this.finishDeletion(cr, nics, hbas);
         await this.writeStatus(cr, this.statusFrom(cr, observed, action, true, nics, hbas));

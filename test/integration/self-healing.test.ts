@@ -1,0 +1,126 @@
+// Self-healing: the HMC changes behind the operator's back (someone stops or deletes a partition on the HMC),
+// and the operator restores the declared state — woken by HMC notifications, or, when notifications are
+// lost, by the CpcSubset re-check (one partition list per subset, never one request per partition).
+import type { Partition } from '../../src/crds/index.js';
+import { HmcSession } from '../../src/hmc/session.js';
+import {
+  applyObjects,
+  getCr,
+  sampleObjects,
+  startOperatorEnv,
+  waitFor,
+  type OperatorEnv,
+} from '../harness/operator.js';
+
+describe('self-healing', () => {
+  let env: OperatorEnv;
+  let hmc: HmcSession;
+  const cr = (name: string): Promise<Partition | undefined> => getCr<Partition>(env, 'partitions', name);
+  const running = (name: string, notUri?: string): Promise<Partition> =>
+    waitFor(`${name} Running`, async () => {
+      const p = await cr(name);
+      return p?.status?.phase === 'Running' &&
+        p.status.hmcStatus === 'active' &&
+        p.status.partitionUri !== notUri
+        ? p
+        : undefined;
+    });
+  const hmcStatus = async (uri: string): Promise<string> =>
+    (await hmc.get<{ status: string }>(`${uri}?properties=status`)).status;
+
+  beforeAll(async () => {
+    env = await startOperatorEnv({ subsetResyncMs: 2000 });
+    hmc = new HmcSession({
+      hosts: [`127.0.0.1:${env.sim.port}`],
+      userid: env.sim.userid,
+      password: env.sim.password,
+      ca: env.sim.caPem,
+    });
+    await applyObjects(
+      env.kc,
+      env.ns,
+      await sampleObjects(env.sim, ['00-hmc-credentials.yaml', '01-cpcsubset.yaml']),
+    );
+    await applyObjects(env.kc, env.ns, [
+      {
+        apiVersion: 'dpm.operator.dev/v1alpha1',
+        kind: 'Partition',
+        metadata: { name: 'healer' },
+        spec: {
+          cpcSubsetRef: { name: 'demo' },
+          processors: { ifls: 1 },
+          memory: { initialMiB: 2048, maximumMiB: 2048 },
+          // a boot device, so a started partition is active rather than paused
+          boot: {
+            type: 'FcpVolume',
+            fcpVolume: {
+              adapterPort: { adapterObjectId: 'a1b2c3d4-0000-4000-8000-0000000000f1', port: 0 },
+              targetWwpn: '500507680b2145f0',
+              lun: '0',
+            },
+          },
+        },
+      },
+      {
+        apiVersion: 'dpm.operator.dev/v1alpha1',
+        kind: 'PartitionHba',
+        metadata: { name: 'healer-hba' },
+        spec: {
+          partitionRef: { name: 'healer' },
+          adapterPort: { adapterObjectId: 'a1b2c3d4-0000-4000-8000-0000000000f1', port: 0 },
+        },
+      },
+    ] as never);
+    await running('healer');
+  });
+  afterAll(async () => {
+    await hmc?.close();
+    await env?.stop();
+  });
+
+  it('starts a partition again that was stopped on the HMC (status-change notification)', async () => {
+    const uri = (await cr('healer'))!.status!.partitionUri!;
+    const res = await hmc.post<{ 'job-uri': string }>(`${uri}/operations/stop`);
+    expect(res.status).toBe(202);
+    await waitFor('stopped on the HMC', async () => (await hmcStatus(uri)) === 'stopped');
+    await waitFor('active again', async () => (await hmcStatus(uri)) === 'active', 30_000);
+    await running('healer');
+  });
+
+  it('recreates a partition that was deleted on the HMC (inventory-change notification)', async () => {
+    const uri = (await cr('healer'))!.status!.partitionUri!;
+    await env.sim.admin.resetStats();
+    // Pause so the operator cannot restart it between our stop and delete.
+    const pause = async (paused: boolean): Promise<void> => {
+      const p = (await cr('healer'))!;
+      p.metadata.annotations = { ...p.metadata.annotations, 'dpm.operator.dev/paused': String(paused) };
+      await env.custom.replaceNamespacedCustomObject({
+        group: 'dpm.operator.dev',
+        version: 'v1alpha1',
+        namespace: env.ns,
+        plural: 'partitions',
+        name: 'healer',
+        body: p,
+      });
+    };
+    await pause(true);
+    await hmc.post(`${uri}/operations/stop`);
+    await waitFor('stopped', async () => (await hmcStatus(uri)) === 'stopped');
+    await hmc.delete(uri);
+    await pause(false);
+    const p = await running('healer', uri);
+    expect(p.status?.partitionUri).not.toBe(uri);
+    expect((await env.sim.admin.stats()).routes['POST /api/cpcs/{id}/partitions']?.count).toBe(1);
+  });
+
+  it('notices a change whose notifications were lost, through the CpcSubset re-check', async () => {
+    const uri = (await cr('healer'))!.status!.partitionUri!;
+    await env.sim.admin.setFaults([{ kind: 'drop-notifications', rate: 1 }]);
+    await hmc.post(`${uri}/operations/stop`);
+    await waitFor('stopped on the HMC', async () => (await hmcStatus(uri)) === 'stopped');
+    await env.sim.admin.clearFaults();
+    // The re-check runs every 2 s here; the next path that would notice (a STOMP reconnect resync) takes
+    // ~14 s, so 8 s tells the two apart.
+    await waitFor('restarted after the re-check', async () => (await hmcStatus(uri)) === 'active', 8_000);
+  });
+});
