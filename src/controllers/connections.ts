@@ -57,6 +57,8 @@ function toChange(n: HmcNotification): HmcChange | undefined {
 
 export class HmcConnections {
   private readonly byFingerprint = new Map<string, Promise<HmcConnection>>();
+  /** CpcSubset namespace/name -> the fingerprint of the connection it uses. */
+  private readonly bySubset = new Map<string, string>();
   private readonly core: k8s.CoreV1Api;
 
   constructor(private readonly opts: ConnectionsOptions) {
@@ -98,7 +100,28 @@ export class HmcConnections {
     };
   }
 
-  /** The connection for a subset: reused when endpoint and credentials are unchanged, rebuilt otherwise. */
+  /**
+   * The connection a subset already uses, without reading its Secret (the partition hot path); the first
+   * time, or after `forget`, the same as `get`.
+   */
+  async cached(subset: CpcSubset): Promise<HmcConnection> {
+    const fp = this.bySubset.get(subsetKey(subset));
+    const conn = fp ? this.byFingerprint.get(fp) : undefined;
+    return conn ?? this.get(subset);
+  }
+
+  /** Drops a subset's mapping (credentials rejected, subset deleted); its session closes if no one else uses it. */
+  async forget(subset: CpcSubset | string): Promise<void> {
+    const key = typeof subset === 'string' ? subset : subsetKey(subset);
+    const fp = this.bySubset.get(key);
+    this.bySubset.delete(key);
+    if (fp) await this.closeIfUnused(fp);
+  }
+
+  /**
+   * The connection for a subset, re-reading its Secret: reused when endpoint and credentials are unchanged,
+   * rebuilt otherwise (the old session is logged off once no subset uses it).
+   */
   async get(subset: CpcSubset): Promise<HmcConnection> {
     const creds = await this.credentials(subset);
     const hmc = subset.spec.hmc;
@@ -124,7 +147,19 @@ export class HmcConnections {
       this.byFingerprint.set(fingerprint, conn);
       conn.catch(() => this.byFingerprint.delete(fingerprint));
     }
+    const key = subsetKey(subset);
+    const previous = this.bySubset.get(key);
+    this.bySubset.set(key, fingerprint);
+    if (previous && previous !== fingerprint) await this.closeIfUnused(previous);
     return conn;
+  }
+
+  private async closeIfUnused(fingerprint: string): Promise<void> {
+    if ([...this.bySubset.values()].includes(fingerprint)) return;
+    const conn = this.byFingerprint.get(fingerprint);
+    this.byFingerprint.delete(fingerprint);
+    const c = await conn?.catch(() => undefined);
+    if (c) await closeConnection(c);
   }
 
   private async open(
@@ -179,12 +214,21 @@ export class HmcConnections {
   async closeAll(): Promise<void> {
     const all = [...this.byFingerprint.values()];
     this.byFingerprint.clear();
+    this.bySubset.clear();
     for (const p of all) {
       const c = await p.catch(() => undefined);
-      if (!c) continue;
-      c.jobs.close();
-      await c.notifications.stop().catch(() => undefined);
-      await c.session.close().catch(() => undefined);
+      if (c) await closeConnection(c);
     }
   }
+}
+
+function subsetKey(subset: CpcSubset): string {
+  return `${subset.metadata.namespace ?? ''}/${subset.metadata.name ?? ''}`;
+}
+
+/** Stops notifications and jobs and logs the session off. */
+async function closeConnection(c: HmcConnection): Promise<void> {
+  c.jobs.close();
+  await c.notifications.stop().catch(() => undefined);
+  await c.session.close().catch(() => undefined);
 }

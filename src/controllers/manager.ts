@@ -123,6 +123,8 @@ export class OperatorManager {
   readonly partitionQueue = new WorkQueue();
   readonly subsetQueue = new WorkQueue();
   readonly connections: HmcConnections;
+  /** HMC credential Secrets: an edit re-checks the subsets using them (new session, old one logged off). */
+  readonly secrets: SupervisedInformer<k8s.V1Secret>[];
   private readonly uriIndex = new Map<string, string>();
   private readonly abort = new AbortController();
   private workers: Promise<unknown> | undefined;
@@ -142,6 +144,19 @@ export class OperatorManager {
     this.partitions = new MultiInformer(kc, PLURAL.Partition, namespaces, opts.resyncMs, log);
     this.nics = new MultiInformer(kc, PLURAL.PartitionNic, namespaces, opts.resyncMs, log);
     this.hbas = new MultiInformer(kc, PLURAL.PartitionHba, namespaces, opts.resyncMs, log);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    this.secrets = (namespaces.length ? namespaces : [undefined]).map(
+      (ns) =>
+        new SupervisedInformer<k8s.V1Secret>({
+          kubeConfig: kc,
+          path: watchPath('v1', 'secrets', ns),
+          list: () =>
+            (ns ? core.listNamespacedSecret({ namespace: ns }) : core.listSecretForAllNamespaces()) as never,
+          name: 'secrets',
+          logger: log,
+          resyncMs: 0,
+        }),
+    );
     this.connections = new HmcConnections({
       kubeConfig: kc,
       log,
@@ -162,7 +177,7 @@ export class OperatorManager {
       nics: this.nics,
       hbas: this.hbas,
       subsets: this.subsets,
-      gatewayFor: async (s) => (await this.connections.get(s)).gateway,
+      gatewayFor: async (s) => (await this.connections.cached(s)).gateway,
       writer,
       events: opts.events,
       log: log.child({ controller: 'partition' }),
@@ -173,6 +188,7 @@ export class OperatorManager {
       subsets: this.subsets,
       partitions: this.partitions,
       connect: (s) => this.connections.get(s),
+      disconnect: (key) => this.connections.forget(key),
       writer,
       events: opts.events,
       log: log.child({ controller: 'cpcsubset' }),
@@ -193,6 +209,18 @@ export class OperatorManager {
 
   private wireEvents(): void {
     const q = this.partitionQueue;
+    const secretChanged = (sec: k8s.V1Secret): void => {
+      for (const sub of this.subsets.list(sec.metadata?.namespace)) {
+        if (sub.spec.hmc.credentialsSecretRef.name === sec.metadata?.name) this.subsetQueue.add(keyOf(sub));
+      }
+    };
+    for (const inf of this.secrets) {
+      inf.addEventHandler({
+        add: secretChanged,
+        update: (a, b) => a.metadata?.resourceVersion !== b.metadata?.resourceVersion && secretChanged(b),
+        delete: secretChanged,
+      });
+    }
     const enqueueParent = (o: PartitionNic | PartitionHba): void =>
       q.add(`${o.metadata.namespace ?? ''}/${o.spec.partitionRef.name}`);
     this.partitions.on({
@@ -224,21 +252,24 @@ export class OperatorManager {
     });
   }
 
+  private allInformers(): SupervisedInformer<k8s.KubernetesObject>[] {
+    return [
+      ...[this.subsets, this.partitions, this.nics, this.hbas].flatMap(
+        (m) => m.informers as SupervisedInformer<k8s.KubernetesObject>[],
+      ),
+      ...(this.secrets as SupervisedInformer<k8s.KubernetesObject>[]),
+    ];
+  }
+
   /** Starts informers and waits until their caches are filled. */
   async startInformers(): Promise<void> {
-    const all = [this.subsets, this.partitions, this.nics, this.hbas].flatMap(
-      (m) => m.informers as SupervisedInformer<k8s.KubernetesObject>[],
-    );
+    const all = this.allInformers();
     await Promise.all(all.map((i) => i.start()));
     await Promise.all(all.map((i) => i.waitForSync(this.abort.signal)));
   }
 
   informersHealthy(): boolean {
-    return [this.subsets, this.partitions, this.nics, this.hbas].every((m) =>
-      (m.informers as SupervisedInformer<k8s.KubernetesObject>[]).every(
-        (i) => i.hasSynced() && i.isHealthy(),
-      ),
-    );
+    return this.allInformers().every((i) => i.hasSynced() && i.isHealthy());
   }
 
   /** Runs the reconcilers (call when leading). */
@@ -282,9 +313,7 @@ export class OperatorManager {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.workers;
-    const all = [this.subsets, this.partitions, this.nics, this.hbas].flatMap(
-      (m) => m.informers as SupervisedInformer<k8s.KubernetesObject>[],
-    );
+    const all = this.allInformers();
     await Promise.all(all.map((i) => i.stop()));
     await this.connections.closeAll();
   }

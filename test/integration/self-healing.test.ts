@@ -124,3 +124,34 @@ describe('self-healing', () => {
     await waitFor('restarted after the re-check', async () => (await hmcStatus(uri)) === 'active', 8_000);
   });
 });
+
+describe('credential rotation', () => {
+  it('opens a new HMC session when the Secret changes and logs the old one off', async () => {
+    const env = await startOperatorEnv();
+    try {
+      const objs = await sampleObjects(env.sim, ['00-hmc-credentials.yaml', '01-cpcsubset.yaml']);
+      await applyObjects(env.kc, env.ns, objs);
+      await waitFor('subset Ready', async () => {
+        const s = await getCr<{ status?: { conditions?: { type: string; status: string }[] } }>(
+          env,
+          'cpcsubsets',
+          'demo',
+        );
+        return s?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+      });
+      await env.sim.admin.resetStats();
+      const secret = objs.find((o) => o.kind === 'Secret') as { stringData: Record<string, string> };
+      secret.stringData['ca.crt'] = `${env.sim.caPem}\n`; // same CA, different bytes: a rotated Secret
+      await applyObjects(env.kc, env.ns, [secret as never]);
+      await waitFor('old session logged off', async () => {
+        const r = (await env.sim.admin.stats()).routes;
+        return (
+          (r['POST /api/sessions']?.count ?? 0) >= 1 &&
+          (r['DELETE /api/sessions/this-session']?.count ?? 0) >= 1
+        );
+      });
+    } finally {
+      await env.stop();
+    }
+  });
+});

@@ -23,6 +23,8 @@ export interface CpcSubsetReconcilerDeps {
   subsets: ReadCache<CpcSubset>;
   partitions: ReadCache<Partition>;
   connect(subset: CpcSubset): Promise<HmcConnection>;
+  /** Releases the HMC connection of a deleted subset (logoff when no other subset shares it). */
+  disconnect(key: string): Promise<void>;
   writer: KubeWriter;
   events: EventSink;
   log: Logger;
@@ -80,7 +82,10 @@ export class CpcSubsetReconciler {
   async reconcile(key: string): Promise<Outcome> {
     const [ns = '', name = ''] = key.split('/');
     const subset = this.deps.subsets.get(ns, name);
-    if (!subset) return done;
+    if (!subset) {
+      await this.deps.disconnect(key);
+      return done;
+    }
     if (subset.metadata.annotations?.['dpm.operator.dev/paused'] === 'true') return done;
     const log = this.deps.log.child({ cpcsubset: key });
     try {
