@@ -223,10 +223,24 @@ export class OperatorManager {
     }
     const enqueueParent = (o: PartitionNic | PartitionHba): void =>
       q.add(`${o.metadata.namespace ?? ''}/${o.spec.partitionRef.name}`);
+    // Partitions refused by the subset's limits get another chance whenever the subset's load changes.
+    const retryRefused = (ns: string | undefined, subset: string): void => {
+      for (const p of this.partitions.list(ns)) {
+        const refused = p.status?.conditions?.some((c) => c.type === 'Ready' && c.reason === 'LimitExceeded');
+        if (refused && p.spec.cpcSubsetRef.name === subset) q.add(keyOf(p));
+      }
+    };
     this.partitions.on({
       add: (o) => q.add(keyOf(o)),
-      update: (a, b) => (a === b || generationOrMetadataChanged(a, b)) && q.add(keyOf(b)),
-      delete: (o) => q.add(keyOf(o)),
+      update: (a, b) => {
+        if (a === b || generationOrMetadataChanged(a, b)) q.add(keyOf(b));
+        if (a !== b && generationOrMetadataChanged(a, b))
+          retryRefused(b.metadata.namespace, b.spec.cpcSubsetRef.name);
+      },
+      delete: (o) => {
+        q.add(keyOf(o));
+        retryRefused(o.metadata.namespace, o.spec.cpcSubsetRef.name);
+      },
     });
     for (const inf of [this.nics, this.hbas] as MultiInformer<PartitionNic | PartitionHba>[]) {
       inf.on({
@@ -246,6 +260,11 @@ export class OperatorManager {
           for (const p of this.partitions.list(b.metadata.namespace)) {
             if (p.spec.cpcSubsetRef.name === b.metadata.name) q.add(keyOf(p));
           }
+        } else if (
+          a.metadata.generation !== b.metadata.generation ||
+          a.status?.usage?.partitions !== b.status?.usage?.partitions
+        ) {
+          retryRefused(b.metadata.namespace, b.metadata.name ?? '');
         }
       },
       delete: (o) => this.subsetQueue.add(keyOf(o)),

@@ -209,3 +209,36 @@ describe('partition safety', () => {
     );
   });
 });
+
+describe('limits free up', () => {
+  it('admits a refused partition once another one of the subset is deleted', async () => {
+    const env = await startOperatorEnv();
+    try {
+      const objs = await sampleObjects(env.sim, ['00-hmc-credentials.yaml', '01-cpcsubset.yaml']);
+      (objs[1] as { spec: { limits: { maxPartitions: number } } }).spec.limits.maxPartitions = 1;
+      await applyObjects(env.kc, env.ns, objs);
+      await applyObjects(env.kc, env.ns, [partitionCr('first'), partitionCr('second')]);
+      const get = (n: string): Promise<Partition | undefined> => getCr<Partition>(env, 'partitions', n);
+      await waitFor('first Running', async () => (await get('first'))?.status?.phase === 'Running');
+      const refused = await waitFor('second refused', async () => {
+        const p = await get('second');
+        return p?.status?.conditions?.find((c) => c.type === 'Ready' && c.reason === 'LimitExceeded')
+          ? p
+          : undefined;
+      });
+      expect(refused.status?.conditions?.find((c) => c.type === 'Ready')?.message).toContain(
+        'maxPartitions 1',
+      );
+      await env.custom.deleteNamespacedCustomObject({
+        group: 'dpm.operator.dev',
+        version: 'v1alpha1',
+        namespace: env.ns,
+        plural: 'partitions',
+        name: 'first',
+      });
+      await waitFor('second Running', async () => (await get('second'))?.status?.phase === 'Running');
+    } finally {
+      await env.stop();
+    }
+  });
+});

@@ -26,6 +26,12 @@ export function admit(subset: CpcSubset, all: readonly Partition[], target: Part
       message: `spec.processors.ifls ${target.spec.processors.ifls} exceeds CpcSubset ${subset.metadata.name} maxProcessors ${maxProcessors}`,
     };
   }
+  const mine = all.filter((p) => p.spec.cpcSubsetRef.name === subset.metadata.name);
+  // Owned HMC partitions with no CR (orphaned, or created by an earlier nova-dpm) still occupy the subset.
+  const orphans = Math.max(
+    0,
+    (subset.status?.usage?.partitions ?? 0) - mine.filter((p) => p.status?.partitionUri).length,
+  );
   const queue = all
     .filter(
       (p) =>
@@ -33,7 +39,7 @@ export function admit(subset: CpcSubset, all: readonly Partition[], target: Part
         (!p.metadata.deletionTimestamp || p.status?.partitionUri),
     )
     .sort(order);
-  let count = 0;
+  let count = orphans;
   let memory = 0;
   for (const p of queue) {
     const mem = p.spec.memory.initialMiB;
@@ -42,9 +48,12 @@ export function admit(subset: CpcSubset, all: readonly Partition[], target: Part
     if (p.metadata.uid === target.metadata.uid) {
       if (fits) return { admitted: true };
       if (count + 1 > maxPartitions) {
+        const note = orphans
+          ? ` (including ${orphans} owned HMC partitions without a Partition resource)`
+          : '';
         return {
           admitted: false,
-          message: `CpcSubset ${subset.metadata.name} maxPartitions ${maxPartitions} reached`,
+          message: `CpcSubset ${subset.metadata.name} maxPartitions ${maxPartitions} reached${note}`,
         };
       }
       return {
