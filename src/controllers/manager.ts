@@ -4,6 +4,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import {
+  ANNOTATION_RECONCILE_REQUESTED_AT,
   API_GROUP,
   API_GROUP_VERSION,
   API_VERSION,
@@ -233,6 +234,13 @@ export class OperatorManager {
     this.partitions.on({
       add: (o) => q.add(keyOf(o)),
       update: (a, b) => {
+        // "Retry now" (Crossplane's reconcile-requested-at): skip the remaining error backoff.
+        if (
+          a.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED_AT] !==
+          b.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED_AT]
+        ) {
+          q.forget(keyOf(b));
+        }
         if (a === b || generationOrMetadataChanged(a, b)) q.add(keyOf(b));
         if (a !== b && generationOrMetadataChanged(a, b))
           retryRefused(b.metadata.namespace, b.spec.cpcSubsetRef.name);

@@ -180,6 +180,53 @@ describe('partition safety', () => {
     );
   });
 
+  it('refuses an HBA on an adapter port outside the CpcSubset storageAdapterPorts, naming the field', async () => {
+    await applyObjects(env.kc, env.ns, [
+      partitionCr('wrong-port'),
+      {
+        apiVersion: 'dpm.operator.dev/v1alpha1',
+        kind: 'PartitionHba',
+        metadata: { name: 'wrong-port-hba' },
+        spec: {
+          partitionRef: { name: 'wrong-port' },
+          adapterPort: { adapterObjectId: 'a1b2c3d4-0000-4000-8000-0000000000f1', port: 3 },
+        },
+      } as k8s.KubernetesObject,
+    ]);
+    const p = await waitFor('refused', async () => {
+      const x = await cr('wrong-port');
+      return x?.status?.conditions?.find((c) => c.type === 'Ready' && c.reason === 'AdapterNotFound')
+        ? x
+        : undefined;
+    });
+    expect(p.status?.conditions?.find((c) => c.type === 'Ready')?.message).toContain(
+      'spec.storageAdapterPorts',
+    );
+  });
+
+  it('tells a PartitionNic whose Partition does not exist', async () => {
+    await applyObjects(env.kc, env.ns, [
+      {
+        apiVersion: 'dpm.operator.dev/v1alpha1',
+        kind: 'PartitionNic',
+        metadata: { name: 'lost-nic' },
+        spec: {
+          partitionRef: { name: 'no-such-partition' },
+          virtualSwitch: { objectId: 'a1b2c3d4-0000-4000-8000-0000000000b1' },
+          mac: '02:00:00:00:99:01',
+        },
+      } as k8s.KubernetesObject,
+    ]);
+    await waitFor('PartitionNotFound', async () => {
+      const n = await getCr<{
+        status?: { conditions?: { type: string; reason: string; message: string }[] };
+      }>(env, 'partitionnics', 'lost-nic');
+      return n?.status?.conditions?.some(
+        (c) => c.reason === 'PartitionNotFound' && c.message.includes('no-such-partition'),
+      );
+    });
+  });
+
   it('adopts an unowned partition only when asked, and never touches the others', async () => {
     const before = (await hmcPartitions()).filter((x) => !x.name.startsWith('OpenStack-'));
     await applyObjects(env.kc, env.ns, [

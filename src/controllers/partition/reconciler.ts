@@ -115,6 +115,11 @@ export class PartitionReconciler {
     if (!cr) {
       // The Partition is gone: children being deleted must not stay stuck on our finalizer.
       await this.releaseChildren(nics.filter(isDeleting), hbas.filter(isDeleting));
+      await this.markOrphanedChildren(
+        name,
+        nics.filter((n) => !isDeleting(n)),
+        hbas.filter((h) => !isDeleting(h)),
+      );
       for (const [uri, k] of d.uriIndex) if (k === key) d.uriIndex.delete(uri);
       return done;
     }
@@ -235,6 +240,19 @@ export class PartitionReconciler {
         deviceNumber: n.spec.deviceNumber,
         vlanId: n.spec.vlanId,
       });
+    }
+    const allowed = subset.spec.storageAdapterPorts ?? [];
+    const permitted = (a: { adapterObjectId?: string; port?: number } | undefined): boolean =>
+      allowed.length === 0 ||
+      allowed.some((x) => x.adapterObjectId === a?.adapterObjectId && x.port === a?.port);
+    for (const h of hbas.filter((x) => !isDeleting(x))) {
+      if (!permitted(h.spec.adapterPort)) {
+        throw new Blocked(
+          'AdapterNotFound',
+          `PartitionHba ${h.metadata.name} spec.adapterPort ${h.spec.adapterPort.adapterObjectId}:${h.spec.adapterPort.port} ` +
+            `is not in CpcSubset ${subsetName} spec.storageAdapterPorts`,
+        );
+      }
     }
     const desiredHbas: DesiredHba[] = hbas
       .filter((h) => !isDeleting(h))
@@ -407,6 +425,37 @@ export class PartitionReconciler {
       cr,
     );
     return done;
+  }
+
+  /** NICs and HBAs whose Partition does not exist say so (once), instead of staying silently Pending. */
+  private async markOrphanedChildren(
+    partition: string,
+    nics: PartitionNic[],
+    hbas: PartitionHba[],
+  ): Promise<void> {
+    const message = `Partition ${partition} not found (spec.partitionRef.name)`;
+    for (const [plural, child] of [
+      ...nics.map((n) => [PLURAL.PartitionNic, n] as const),
+      ...hbas.map((h) => [PLURAL.PartitionHba, h] as const),
+    ]) {
+      const ready = child.status?.conditions?.find((c) => c.type === 'Ready');
+      if (ready?.reason === 'PartitionNotFound') continue;
+      const conditions = setCondition(
+        child.status?.conditions,
+        {
+          type: 'Ready',
+          status: 'False',
+          reason: 'PartitionNotFound',
+          message,
+          observedGeneration: child.metadata.generation,
+        },
+        this.now(),
+      );
+      await this.deps.writer.patchStatus(
+        { plural, namespace: child.metadata.namespace ?? '', name: child.metadata.name ?? '' },
+        { conditions, elementUri: null, deviceNumber: null },
+      );
+    }
   }
 
   private async releaseChildren(nics: PartitionNic[], hbas: PartitionHba[]): Promise<void> {
