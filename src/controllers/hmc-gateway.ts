@@ -52,6 +52,11 @@ function toObservedHba(uri: string, p: Props): ObservedHba {
   };
 }
 
+/** The partition URI of a NIC or HBA element URI (a partition URI maps to itself). */
+function parentOf(uri: string): string {
+  return uri.replace(/\/(nics|hbas)\/[^/]+$/, '');
+}
+
 export class HmcGateway {
   /** Raw properties by object or element URI, as last read or written. */
   private readonly cache = new Map<string, Props>();
@@ -67,12 +72,12 @@ export class HmcGateway {
       this.cache.clear();
       return undefined;
     }
-    const partitionUri = change.uri.replace(/\/(nics|hbas)\/[^/]+$/, '');
+    const partitionUri = parentOf(change.uri);
     const entry = this.cache.get(change.uri);
     if (change.kind === 'inventory-change') {
       if (change.action === 'remove') this.cache.delete(change.uri);
-      // An element added or removed changes the partition's nic-uris/hba-uris: re-read it next time.
-      if (partitionUri !== change.uri) this.cache.delete(partitionUri);
+      // An element added or removed changes the partition's nic-uris/hba-uris.
+      if (partitionUri !== change.uri) this.trackElement(change.uri, change.action);
     } else if (entry && change.kind === 'status-change') {
       entry.status = change.status;
     } else if (entry && change.kind === 'property-change') {
@@ -205,9 +210,18 @@ export class HmcGateway {
     }
   }
 
+  /** Keeps a cached partition's nic-uris / hba-uris in step with an element added or removed (idempotent). */
+  private trackElement(elementUri: string, action: 'add' | 'remove'): void {
+    const parent = this.cache.get(parentOf(elementUri));
+    if (!parent) return;
+    const key = /\/nics\//.test(elementUri) ? 'nic-uris' : 'hba-uris';
+    const list = ((parent[key] as string[] | undefined) ?? []).filter((u) => u !== elementUri);
+    parent[key] = action === 'add' ? [...list, elementUri] : list;
+  }
+
   private async createElement(partitionUri: string, kind: 'nics' | 'hbas', props: HmcProps): Promise<string> {
     const res = await this.session.post<{ 'element-uri': string }>(`${partitionUri}/${kind}`, props);
-    this.cache.delete(partitionUri); // its nic-uris / hba-uris changed
+    this.trackElement(res.body['element-uri'], 'add');
     return res.body['element-uri'];
   }
 
@@ -222,7 +236,7 @@ export class HmcGateway {
   async deleteElement(elementUri: string): Promise<void> {
     await this.session.delete(elementUri, { notFoundOk: true });
     this.cache.delete(elementUri);
-    this.cache.delete(elementUri.replace(/\/(nics|hbas)\/[^/]+$/, ''));
+    this.trackElement(elementUri, 'remove');
   }
 
   /** The virtual switch backed by an adapter port (OSA, HiperSockets). Cached: switches do not move. */

@@ -101,6 +101,8 @@ function powerStateOf(s: string | undefined): PartitionStatus['powerState'] {
 
 export class PartitionReconciler {
   private readonly now: () => Date;
+  /** Partition key -> object-uri of a partition this process created and has not yet seen in the cache. */
+  private readonly created = new Map<string, string>();
 
   constructor(private readonly deps: PartitionReconcilerDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -162,7 +164,10 @@ export class PartitionReconciler {
     }
     const gw = await d.gatewayFor(subset);
     try {
-      let observed = cr.status?.partitionUri ? await gw.getPartition(cr.status.partitionUri) : undefined;
+      // The informer may not show the partitionUri we recorded a moment ago yet: remember it here too.
+      if (cr.status?.partitionUri) this.created.delete(key);
+      const knownUri = cr.status?.partitionUri ?? this.created.get(key);
+      let observed = knownUri ? await gw.getPartition(knownUri) : undefined;
       if (!observed) {
         // Create guard: the deterministic name finds a partition whose create result was lost (crash, timeout).
         const ref = await gw.findPartitionByName(cpcUri, hmcName);
@@ -312,6 +317,7 @@ export class PartitionReconciler {
       case 'create-partition': {
         const uri = await gw.createPartition(cpcUri, action.props);
         // Record the stable id at once (a crash now still finds it by name, but this saves the lookup).
+        this.created.set(`${ref.namespace}/${ref.name}`, uri);
         await d.writer.patchStatus(ref, { partitionUri: uri, hmcName: String(action.props.name) });
         d.uriIndex.set(uri, `${ref.namespace}/${ref.name}`);
         d.events.normal(cr, 'Created', `created HMC partition ${action.props.name} (${uri})`);
@@ -331,6 +337,7 @@ export class PartitionReconciler {
         return requeue(0);
       case 'delete-partition':
         await gw.deletePartition(puri);
+        this.created.delete(`${ref.namespace}/${ref.name}`);
         d.uriIndex.delete(puri);
         d.events.normal(cr, 'Deleted', `deleted HMC partition ${observed?.name}`);
         return requeue(0);
