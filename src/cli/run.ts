@@ -1,5 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { LevelWithSilent } from 'pino';
 import { startOperator } from '../controllers/operator.js';
 import { createLogger } from '../runtime/logger.js';
@@ -36,13 +36,42 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('run the operator: reconcile CpcSubset, Partition, PartitionNic and PartitionHba resources')
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, then in-cluster)')
-    .option('--namespaces <list>', 'comma-separated namespaces to watch (default: all)')
-    .option('--concurrency <n>', 'maximum concurrent partition reconciles', parsePositiveInt, 4)
-    .option('--metrics-port <port>', 'port for /metrics, /healthz and /readyz', parsePort, 8080)
-    .option('--leader-elect', 'elect a leader on a Lease (run several replicas)', false)
+    .addOption(
+      new Option('--namespaces <list>', 'comma-separated namespaces to watch (default: all)').env(
+        'DPM_NAMESPACES',
+      ),
+    )
+    .addOption(
+      new Option('--concurrency <n>', 'maximum concurrent partition reconciles')
+        .argParser(parsePositiveInt)
+        .default(4)
+        .env('DPM_CONCURRENCY'),
+    )
+    .addOption(
+      new Option('--metrics-port <port>', 'port for /metrics, /healthz and /readyz')
+        .argParser(parsePort)
+        .default(8080)
+        .env('DPM_METRICS_PORT'),
+    )
+    .addOption(
+      new Option('--leader-elect', 'elect a leader on a Lease (run several replicas)')
+        .default(false)
+        .env('DPM_LEADER_ELECT'),
+    )
     .option('--leader-election-namespace <ns>', 'namespace of the Lease (default: $POD_NAMESPACE)')
     .option('--lease-name <name>', 'name of the Lease', 'dpm-operator')
-    .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .choices(['trace', 'debug', 'info', 'warn', 'error', 'silent'])
+        .default('info')
+        .env('DPM_LOG_LEVEL'),
+    )
+    .addOption(
+      new Option(
+        '--cpc-subset-selector <selector>',
+        'label selector of the CpcSubsets to serve, e.g. app.kubernetes.io/instance=hmc1 (default: all)',
+      ).env('DPM_CPC_SUBSET_SELECTOR'),
+    )
     .option(
       '--stomp-port <port>',
       'HMC notification (STOMP) port if not 61612, e.g. the simulator',
