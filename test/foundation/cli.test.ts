@@ -51,4 +51,20 @@ describe('dpm-operator CLI', () => {
       err.restore();
     }
   });
+
+  it('validates run options, also from the environment, naming the option', async () => {
+    const err = captureStderr();
+    try {
+      expect(await main(['node', 'dpm-operator', 'run', '--concurrency', '0'])).toBe(1);
+      expect(await main(['node', 'dpm-operator', 'run', '--metrics-port', '70000'])).toBe(1);
+      process.env.DPM_LOG_LEVEL = 'loud';
+      expect(await main(['node', 'dpm-operator', 'run'])).toBe(1);
+    } finally {
+      delete process.env.DPM_LOG_LEVEL;
+      err.restore();
+    }
+    expect(err.text()).toContain("option '--concurrency <n>' argument '0' is invalid");
+    expect(err.text()).toContain("option '--metrics-port <port>' argument '70000' is invalid");
+    expect(err.text()).toContain("from env 'DPM_LOG_LEVEL' is invalid");
+  });
 });
