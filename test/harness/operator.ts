@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import pino from 'pino';
+import { HmcSession } from '../../src/hmc/session.js';
 import { startSimulator } from '../../src/hmc/simulator/index.js';
 import type { RunningSimulator, SimulatorOptions } from '../../src/hmc/simulator/index.js';
 import { OperatorManager } from '../../src/controllers/manager.js';
@@ -23,7 +24,22 @@ export interface RecordedEvent {
   message: string;
 }
 
+/** The seed CPC's object-uri (src/hmc/simulator/seed/default-z16.yaml). */
+export const SEED_CPC_URI = '/api/cpcs/a1b2c3d4-0000-4000-8000-000000000001';
+
+export interface HmcPartitionRef {
+  name: string;
+  status: string;
+  'object-uri': string;
+}
+
 export interface OperatorEnv {
+  /** A session of the test's own on the simulator (the operator has its own). */
+  hmc: HmcSession;
+  /** Every partition of the seed CPC as the HMC lists it. */
+  hmcPartitions(): Promise<HmcPartitionRef[]>;
+  /** Applies deploy/samples files pointed at this simulator; returns what was applied. */
+  applySamples(files: string[]): Promise<k8s.KubernetesObject[]>;
   kc: k8s.KubeConfig;
   ns: string;
   sim: RunningSimulator;
@@ -123,12 +139,27 @@ export async function startOperatorEnv(
   await installCrds(kc);
   const ns = await freshNamespace(kc, 'op');
   const sim = await startSimulator({ port: 0, stompPort: 0, jobDurationMs: 100, ...opts.sim });
+  const hmc = new HmcSession({
+    hosts: [`127.0.0.1:${sim.port}`],
+    userid: sim.userid,
+    password: sim.password,
+    ca: sim.caPem,
+  });
   const log = pino({ level: process.env.DPM_TEST_LOG_LEVEL ?? 'silent' });
   let manager: OperatorManager | undefined;
   const env: OperatorEnv = {
     kc,
     ns,
     sim,
+    hmc,
+    async hmcPartitions() {
+      return (await hmc.get<{ partitions: HmcPartitionRef[] }>(`${SEED_CPC_URI}/partitions`)).partitions;
+    },
+    async applySamples(files) {
+      const objs = await sampleObjects(sim, files);
+      await applyObjects(kc, ns, objs);
+      return objs;
+    },
     async events() {
       const list = await kc.makeApiClient(k8s.CoreV1Api).listNamespacedEvent({ namespace: ns });
       return list.items.map((e) => ({
@@ -164,6 +195,7 @@ export async function startOperatorEnv(
     },
     async stop() {
       await env.stopOperator();
+      await hmc.close();
       await sim.stop();
     },
   };

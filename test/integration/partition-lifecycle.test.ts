@@ -2,15 +2,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { Partition, PartitionHba, PartitionNic, CpcSubset } from '../../src/crds/index.js';
 import { buildBootOsSpecificParameters } from '../../src/controllers/partition/boot-params.js';
-import { HmcSession } from '../../src/hmc/session.js';
-import {
-  applyObjects,
-  getCr,
-  sampleObjects,
-  startOperatorEnv,
-  waitFor,
-  type OperatorEnv,
-} from '../harness/operator.js';
+import { getCr, SEED_CPC_URI, startOperatorEnv, waitFor, type OperatorEnv } from '../harness/operator.js';
 
 const SAMPLE_FILES = [
   '00-hmc-credentials.yaml',
@@ -19,7 +11,6 @@ const SAMPLE_FILES = [
   '03-nics.yaml',
   '04-hbas.yaml',
 ];
-const CPC = '/api/cpcs/a1b2c3d4-0000-4000-8000-000000000001';
 
 function partitionRequests(routes: Record<string, { count: number }>): number {
   return Object.entries(routes)
@@ -29,19 +20,11 @@ function partitionRequests(routes: Record<string, { count: number }>): number {
 
 describe('partition lifecycle against the HMC simulator', () => {
   let env: OperatorEnv;
-  let hmc: HmcSession;
 
   beforeAll(async () => {
     env = await startOperatorEnv({ resyncMs: 1000 });
-    hmc = new HmcSession({
-      hosts: [`127.0.0.1:${env.sim.port}`],
-      userid: env.sim.userid,
-      password: env.sim.password,
-      ca: env.sim.caPem,
-    });
   });
   afterAll(async () => {
-    await hmc?.close();
     await env?.stop();
   });
 
@@ -59,23 +42,17 @@ describe('partition lifecycle against the HMC simulator', () => {
     );
   };
   const partition = (): Promise<Partition | undefined> => getCr<Partition>(env, 'partitions', 'web-01');
-  const hmcPartitions = async (): Promise<{ name: string; status: string; 'object-uri': string }[]> =>
-    (
-      await hmc.get<{ partitions: { name: string; status: string; 'object-uri': string }[] }>(
-        `${CPC}/partitions`,
-      )
-    ).partitions;
 
   it('brings the samples to an Active partition with 2 NICs and 2 HBAs booting from the FCP LUN', async () => {
-    const foreignBefore = (await hmcPartitions()).filter((p) => !p.name.startsWith('OpenStack-'));
+    const foreignBefore = (await env.hmcPartitions()).filter((p) => !p.name.startsWith('OpenStack-'));
     await env.sim.admin.resetStats();
-    await applyObjects(env.kc, env.ns, await sampleObjects(env.sim, SAMPLE_FILES));
+    await env.applySamples(SAMPLE_FILES);
 
     const subset = await waitFor('CpcSubset Ready', async () => {
       const s = await getCr<CpcSubset>(env, 'cpcsubsets', 'demo');
       return s?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? s : undefined;
     });
-    expect(subset.status?.cpcUri).toBe(CPC);
+    expect(subset.status?.cpcUri).toBe(SEED_CPC_URI);
     expect(subset.status?.dpmEnabled).toBe(true);
 
     const p = await waitFor(
@@ -125,7 +102,7 @@ describe('partition lifecycle against the HMC simulator', () => {
     expect(expected).toMatch(/^[0-9a-f]{4},0,02000000010a;[0-9a-f]{4},1,02000000010b;$/);
 
     // The HMC's own view agrees.
-    const props = await hmc.get<Record<string, unknown>>(p.status!.partitionUri!);
+    const props = await env.hmc.get<Record<string, unknown>>(p.status!.partitionUri!);
     expect(props['boot-device']).toBe('storage-adapter');
     expect(props['boot-os-specific-parameters']).toBe(expected);
     const hbaA = await getCr<PartitionHba>(env, 'partitionhbas', 'web-01-hba-a');
@@ -135,7 +112,7 @@ describe('partition lifecycle against the HMC simulator', () => {
     expect(props['initial-memory']).toBe(4096);
 
     // Foreign partitions on the same CPC are untouched.
-    const foreignAfter = (await hmcPartitions()).filter((p) => !p.name.startsWith('OpenStack-'));
+    const foreignAfter = (await env.hmcPartitions()).filter((p) => !p.name.startsWith('OpenStack-'));
     expect(foreignAfter).toEqual(foreignBefore);
   });
 
@@ -157,7 +134,7 @@ describe('partition lifecycle against the HMC simulator', () => {
     expect(stopped.status?.powerState).toBe('Stopped');
     await patchSpec({ memory: { maximumMiB: 16384 } });
     await waitFor('maximum-memory updated on the HMC', async () => {
-      const props = await hmc.get<Record<string, unknown>>(stopped.status!.partitionUri!);
+      const props = await env.hmc.get<Record<string, unknown>>(stopped.status!.partitionUri!);
       return props['maximum-memory'] === 16384;
     });
     await patchSpec({ powerState: 'Active' });
@@ -177,7 +154,7 @@ describe('partition lifecycle against the HMC simulator', () => {
       name: 'web-01',
     });
     await waitFor('Partition CR gone', async () => (await partition()) === undefined);
-    const all = await hmcPartitions();
+    const all = await env.hmcPartitions();
     expect(all.find((p) => p['object-uri'] === uri)).toBeUndefined();
     expect(all.map((p) => p.name)).toEqual(expect.arrayContaining(['LINUX-PROD-01', 'zVM-LAB']));
     // Child CRs are released (no finalizer left blocking their deletion).

@@ -2,7 +2,6 @@
 // a restart in the middle of a create, and HMC faults injected by the simulator.
 import * as k8s from '@kubernetes/client-node';
 import type { Partition } from '../../src/crds/index.js';
-import { HmcSession } from '../../src/hmc/session.js';
 import {
   applyObjects,
   getCr,
@@ -10,9 +9,9 @@ import {
   startOperatorEnv,
   waitFor,
   type OperatorEnv,
+  SEED_CPC_URI,
 } from '../harness/operator.js';
 
-const CPC = '/api/cpcs/a1b2c3d4-0000-4000-8000-000000000001';
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
 function partitionCr(name: string, over: Record<string, unknown> = {}): k8s.KubernetesObject {
@@ -31,13 +30,6 @@ function partitionCr(name: string, over: Record<string, unknown> = {}): k8s.Kube
 
 describe('partition safety', () => {
   let env: OperatorEnv;
-  let hmc: HmcSession;
-  const hmcPartitions = async (): Promise<{ name: string; status: string; 'object-uri': string }[]> =>
-    (
-      await hmc.get<{ partitions: { name: string; status: string; 'object-uri': string }[] }>(
-        `${CPC}/partitions`,
-      )
-    ).partitions;
   const cr = (name: string): Promise<Partition | undefined> => getCr<Partition>(env, 'partitions', name);
   const ready = (name: string): Promise<Partition> =>
     waitFor(`${name} Running`, async () => {
@@ -48,20 +40,9 @@ describe('partition safety', () => {
 
   beforeAll(async () => {
     env = await startOperatorEnv();
-    hmc = new HmcSession({
-      hosts: [`127.0.0.1:${env.sim.port}`],
-      userid: env.sim.userid,
-      password: env.sim.password,
-      ca: env.sim.caPem,
-    });
-    await applyObjects(
-      env.kc,
-      env.ns,
-      await sampleObjects(env.sim, ['00-hmc-credentials.yaml', '01-cpcsubset.yaml']),
-    );
+    await env.applySamples(['00-hmc-credentials.yaml', '01-cpcsubset.yaml']);
   });
   afterAll(async () => {
-    await hmc?.close();
     await env?.stop();
   });
 
@@ -76,7 +57,7 @@ describe('partition safety', () => {
       name: 'keep-me',
     });
     await waitFor('CR gone', async () => (await cr('keep-me')) === undefined);
-    const still = (await hmcPartitions()).find((x) => x['object-uri'] === p.status!.partitionUri);
+    const still = (await env.hmcPartitions()).find((x) => x['object-uri'] === p.status!.partitionUri);
     expect(still?.name).toBe(p.status?.hmcName);
     await waitFor('Orphaned event', async () =>
       (await env.events()).some((e) => e.name === 'keep-me' && e.reason === 'Orphaned'),
@@ -123,7 +104,7 @@ describe('partition safety', () => {
     await applyObjects(env.kc, env.ns, [partitionCr('crashy')]);
     // Simulate "created on the HMC, operator died before recording it": create it the way the operator would.
     const crashy = await waitFor('CR', () => cr('crashy'));
-    await hmc.post(`${CPC}/partitions`, {
+    await env.hmc.post(`${SEED_CPC_URI}/partitions`, {
       name: `OpenStack-demo-${crashy.metadata.uid}`,
       description: 'OpenStack CPCSubset=demo',
       'ifl-processors': 2,
@@ -133,7 +114,9 @@ describe('partition safety', () => {
     await env.sim.admin.resetStats();
     await env.startOperator();
     const p = await ready('crashy');
-    const same = (await hmcPartitions()).filter((x) => x.name === `OpenStack-demo-${crashy.metadata.uid}`);
+    const same = (await env.hmcPartitions()).filter(
+      (x) => x.name === `OpenStack-demo-${crashy.metadata.uid}`,
+    );
     expect(same).toHaveLength(1);
     expect(p.status?.partitionUri).toBe(same[0]!['object-uri']);
     expect((await env.sim.admin.stats()).routes['POST /api/cpcs/{id}/partitions']?.count ?? 0).toBe(0);
@@ -171,7 +154,7 @@ describe('partition safety', () => {
       90_000,
     );
     await env.sim.admin.clearFaults();
-    const named = (await hmcPartitions()).filter((x) => x.name === p.status?.hmcName);
+    const named = (await env.hmcPartitions()).filter((x) => x.name === p.status?.hmcName);
     expect(named).toHaveLength(1);
     const stats = await env.sim.admin.stats();
     expect(stats.routes['POST /api/partitions/{id}/operations/start']?.count).toBeGreaterThanOrEqual(2);
@@ -228,7 +211,7 @@ describe('partition safety', () => {
   });
 
   it('adopts an unowned partition only when asked, and never touches the others', async () => {
-    const before = (await hmcPartitions()).filter((x) => !x.name.startsWith('OpenStack-'));
+    const before = (await env.hmcPartitions()).filter((x) => !x.name.startsWith('OpenStack-'));
     await applyObjects(env.kc, env.ns, [
       partitionCr('adopted', {
         adoptPartitionName: 'LINUX-PROD-01',
@@ -241,7 +224,7 @@ describe('partition safety', () => {
       return x?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? x : undefined;
     });
     expect(p.status?.hmcName).toBe('LINUX-PROD-01');
-    const after = (await hmcPartitions()).filter((x) => !x.name.startsWith('OpenStack-'));
+    const after = (await env.hmcPartitions()).filter((x) => !x.name.startsWith('OpenStack-'));
     expect(after.map((x) => [x.name, x.status])).toEqual(before.map((x) => [x.name, x.status]));
     await env.custom.patchNamespacedCustomObject(
       {

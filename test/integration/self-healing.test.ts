@@ -2,7 +2,6 @@
 // and the operator restores the declared state — woken by HMC notifications, or, when notifications are
 // lost, by the CpcSubset re-check (one partition list per subset, never one request per partition).
 import type { Partition } from '../../src/crds/index.js';
-import { HmcSession } from '../../src/hmc/session.js';
 import {
   applyObjects,
   getCr,
@@ -14,7 +13,6 @@ import {
 
 describe('self-healing', () => {
   let env: OperatorEnv;
-  let hmc: HmcSession;
   const cr = (name: string): Promise<Partition | undefined> => getCr<Partition>(env, 'partitions', name);
   const running = (name: string, notUri?: string): Promise<Partition> =>
     waitFor(`${name} Running`, async () => {
@@ -26,21 +24,11 @@ describe('self-healing', () => {
         : undefined;
     });
   const hmcStatus = async (uri: string): Promise<string> =>
-    (await hmc.get<{ status: string }>(`${uri}?properties=status`)).status;
+    (await env.hmc.get<{ status: string }>(`${uri}?properties=status`)).status;
 
   beforeAll(async () => {
     env = await startOperatorEnv({ subsetResyncMs: 2000 });
-    hmc = new HmcSession({
-      hosts: [`127.0.0.1:${env.sim.port}`],
-      userid: env.sim.userid,
-      password: env.sim.password,
-      ca: env.sim.caPem,
-    });
-    await applyObjects(
-      env.kc,
-      env.ns,
-      await sampleObjects(env.sim, ['00-hmc-credentials.yaml', '01-cpcsubset.yaml']),
-    );
+    await env.applySamples(['00-hmc-credentials.yaml', '01-cpcsubset.yaml']);
     await applyObjects(env.kc, env.ns, [
       {
         apiVersion: 'dpm.operator.dev/v1alpha1',
@@ -74,13 +62,12 @@ describe('self-healing', () => {
     await running('healer');
   });
   afterAll(async () => {
-    await hmc?.close();
     await env?.stop();
   });
 
   it('starts a partition again that was stopped on the HMC (status-change notification)', async () => {
     const uri = (await cr('healer'))!.status!.partitionUri!;
-    const res = await hmc.post<{ 'job-uri': string }>(`${uri}/operations/stop`);
+    const res = await env.hmc.post<{ 'job-uri': string }>(`${uri}/operations/stop`);
     expect(res.status).toBe(202);
     await waitFor('stopped on the HMC', async () => (await hmcStatus(uri)) === 'stopped');
     await waitFor('active again', async () => (await hmcStatus(uri)) === 'active', 30_000);
@@ -104,9 +91,9 @@ describe('self-healing', () => {
       });
     };
     await pause(true);
-    await hmc.post(`${uri}/operations/stop`);
+    await env.hmc.post(`${uri}/operations/stop`);
     await waitFor('stopped', async () => (await hmcStatus(uri)) === 'stopped');
-    await hmc.delete(uri);
+    await env.hmc.delete(uri);
     await pause(false);
     const p = await running('healer', uri);
     expect(p.status?.partitionUri).not.toBe(uri);
@@ -116,7 +103,7 @@ describe('self-healing', () => {
   it('notices a change whose notifications were lost, through the CpcSubset re-check', async () => {
     const uri = (await cr('healer'))!.status!.partitionUri!;
     await env.sim.admin.setFaults([{ kind: 'drop-notifications', rate: 1 }]);
-    await hmc.post(`${uri}/operations/stop`);
+    await env.hmc.post(`${uri}/operations/stop`);
     await waitFor('stopped on the HMC', async () => (await hmcStatus(uri)) === 'stopped');
     await env.sim.admin.clearFaults();
     // The re-check runs every 2 s here; the next path that would notice (a STOMP reconnect resync) takes
