@@ -272,3 +272,41 @@ describe('limits free up', () => {
     }
   });
 });
+
+describe('deleting while the HMC is gone', () => {
+  it('waits rather than dropping the finalizer, and deletionPolicy Orphan releases it', async () => {
+    const env = await startOperatorEnv();
+    let simStopped = false;
+    try {
+      await env.applySamples(['00-hmc-credentials.yaml', '01-cpcsubset.yaml']);
+      await applyObjects(env.kc, env.ns, [partitionCr('stranded')]);
+      const get = (): Promise<Partition | undefined> => getCr<Partition>(env, 'partitions', 'stranded');
+      await waitFor('Running', async () => (await get())?.status?.phase === 'Running');
+      await env.hmc.close();
+      await env.sim.stop();
+      simStopped = true;
+      const ref = {
+        group: 'dpm.operator.dev',
+        version: 'v1alpha1',
+        namespace: env.ns,
+        plural: 'partitions',
+        name: 'stranded',
+      };
+      await env.custom.deleteNamespacedCustomObject(ref);
+      // The HMC partition cannot be deleted: the CR stays, held by the finalizer.
+      await new Promise((r) => setTimeout(r, 3000));
+      const held = await get();
+      expect(held?.metadata.deletionTimestamp).toBeTruthy();
+      expect(held?.metadata.finalizers).toContain('dpm.operator.dev/finalizer');
+      // The documented escape hatch: switch to Orphan; no HMC call is needed to let go.
+      await env.custom.patchNamespacedCustomObject(
+        { ...ref, body: { spec: { deletionPolicy: 'Orphan' } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+      await waitFor('CR gone', async () => (await get()) === undefined, 30_000);
+    } finally {
+      if (simStopped) await env.stopOperator();
+      else await env.stop();
+    }
+  });
+});
