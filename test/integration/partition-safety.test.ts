@@ -238,6 +238,31 @@ describe('partition safety', () => {
       mergePatch,
     );
   });
+
+  it('refuses to adopt a partition already managed, or owned by another CpcSubset', async () => {
+    const refusal = async (name: string): Promise<string | undefined> =>
+      waitFor(`${name} refused`, async () => {
+        const c = (await cr(name))?.status?.conditions?.find(
+          (x) => x.type === 'Ready' && x.reason === 'AdoptionFailed',
+        );
+        return c?.message;
+      });
+    await applyObjects(env.kc, env.ns, [partitionCr('adopt-twice', { adoptPartitionName: 'LINUX-PROD-01' })]);
+    expect(await refusal('adopt-twice')).toContain('already managed by Partition');
+
+    await env.hmc.post(`${SEED_CPC_URI}/partitions`, {
+      name: 'theirs',
+      description: 'OpenStack CPCSubset=othersubset',
+      'ifl-processors': 1,
+      'initial-memory': 1024,
+      'maximum-memory': 1024,
+    });
+    await applyObjects(env.kc, env.ns, [partitionCr('grabby', { adoptPartitionName: 'theirs' })]);
+    expect(await refusal('grabby')).toContain('belongs to CpcSubset othersubset');
+    const theirs = (await env.hmcPartitions()).find((x) => x.name === 'theirs');
+    const props = await env.hmc.get<{ description: string }>(theirs!['object-uri']);
+    expect(props.description).toBe('OpenStack CPCSubset=othersubset');
+  });
 });
 
 describe('limits free up', () => {

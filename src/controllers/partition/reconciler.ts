@@ -182,6 +182,9 @@ export class PartitionReconciler {
         return this.perform(action, cr, observed, gw, cpcUri, log);
       }
 
+      if (cr.spec.adoptPartitionName && observed && !cr.status?.partitionUri)
+        this.checkAdoptable(cr, observed, subsetName);
+
       if (await d.writer.addFinalizer({ plural: PLURAL.Partition, namespace: ns, name }, cr)) {
         return done; // the update event brings us back with the finalizer in the cache
       }
@@ -207,6 +210,30 @@ export class PartitionReconciler {
       return await this.perform(action, cr, observed, gw, cpcUri, log);
     } catch (e) {
       return this.fail(e, cr, gw, log);
+    }
+  }
+
+  /**
+   * Adoption takes only what nobody owns: not a partition of another CpcSubset (nova-dpm description
+   * convention), not one another Partition resource already manages.
+   */
+  private checkAdoptable(cr: Partition, observed: ObservedPartition, subsetName: string): void {
+    const owner = /^OpenStack CPCSubset=(\S+)/.exec(observed.description)?.[1];
+    if (owner && owner !== subsetName) {
+      throw new Blocked(
+        'AdoptionFailed',
+        `spec.adoptPartitionName: partition ${observed.name} belongs to CpcSubset ${owner}`,
+      );
+    }
+    const other = this.deps.partitions
+      .list()
+      .find((p) => p.metadata.uid !== cr.metadata.uid && p.status?.partitionUri === observed.uri);
+    if (other) {
+      throw new Blocked(
+        'AdoptionFailed',
+        `spec.adoptPartitionName: partition ${observed.name} is already managed by Partition ` +
+          `${other.metadata.namespace}/${other.metadata.name}`,
+      );
     }
   }
 
