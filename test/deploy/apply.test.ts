@@ -96,6 +96,23 @@ describe('helm install and uninstall against the real API server', () => {
     };
     expect(partition.kind).toBe('Partition');
     expect(partition.spec.cpcSubsetRef.name).toBe('cpca-prod');
+    // It names the label the release's operator selects its CpcSubsets by, and the chart's one has it.
+    expect(example).toContain('app.kubernetes.io/instance: lab');
+    expect(install.stdout).toContain('Serves:        CpcSubsets labelled app.kubernetes.io/instance=lab');
+    const labelled = await kubectl([
+      'get',
+      '-n',
+      ns,
+      'cpcsubsets',
+      '-l',
+      'app.kubernetes.io/instance=lab',
+      '-o',
+      'name',
+    ]);
+    expect(labelled.stdout.trim().split('\n').sort()).toEqual([
+      'cpcsubset.dpm.operator.dev/cpca-prod',
+      'cpcsubset.dpm.operator.dev/cpcb-test',
+    ]);
     partition.metadata.namespace = ns;
     await applyObjects([partition]);
 

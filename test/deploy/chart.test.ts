@@ -142,6 +142,7 @@ describe('default values', () => {
       '--concurrency=4',
       '--metrics-port=8080',
       '--log-level=info',
+      '--cpc-subset-selector=app.kubernetes.io/instance=r1',
       '--leader-elect',
       `--leader-election-namespace=${NS}`,
       '--lease-name=r1-dpm-operator',
@@ -442,6 +443,41 @@ describe('two releases (two HMCs) in one namespace', () => {
       );
       expect(matches).toEqual([w]);
     }
+  });
+
+  it('each operator serves only the CpcSubsets its own release labels (--cpc-subset-selector)', async () => {
+    const a = await renderChart(valueSets.novaBridge!, 'hmc-a', NS);
+    const b = await renderChart(second, 'hmc-b', NS);
+    const selector = (objs: KubeObject[]) => {
+      const arg = container(findOne(objs, 'Deployment')).args.filter((x) =>
+        x.startsWith('--cpc-subset-selector='),
+      );
+      expect(arg).toHaveLength(1);
+      const [key, value] = arg[0]!.slice('--cpc-subset-selector='.length).split('=');
+      return { key: key!, value: value! };
+    };
+    const subsets = [...a, ...b].filter((o) => o.kind === 'CpcSubset');
+    expect(subsets.map((s) => s.metadata.name).sort()).toEqual(['cpca-prod', 'cpcb-test', 'cpcz-dev']);
+    const served = (objs: KubeObject[]) => {
+      const { key, value } = selector(objs);
+      return subsets
+        .filter((s) => s.metadata.labels?.[key] === value)
+        .map((s) => s.metadata.name)
+        .sort();
+    };
+    expect(selector(a)).toEqual({ key: 'app.kubernetes.io/instance', value: 'hmc-a' });
+    expect(served(a)).toEqual(['cpca-prod', 'cpcb-test']);
+    expect(served(b)).toEqual(['cpcz-dev']);
+  });
+
+  it('operator.releaseIsolation: false serves every CpcSubset (no selector)', async () => {
+    const objects = await renderChart({ ...second, operator: { releaseIsolation: false } }, 'hmc-b', NS);
+    const args = container(findOne(objects, 'Deployment')).args;
+    expect(args.some((x) => x.startsWith('--cpc-subset-selector'))).toBe(false);
+    expect(args).toContain('--lease-name=hmc-b-dpm-operator');
+    const bad = await helmTemplate({ operator: { releaseIsolation: 'yes' } }, 'hmc-b', NS);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('releaseIsolation');
   });
 
   it('cluster-wide releases of the same name in two namespaces get distinct cluster-scoped names', async () => {

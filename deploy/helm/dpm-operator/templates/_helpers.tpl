@@ -58,6 +58,14 @@ app.kubernetes.io/component: {{ .component }}
 {{- end }}
 {{- end }}
 
+{{/*
+The label selector of the CpcSubsets this release's operator serves (operator.releaseIsolation); the
+chart's CpcSubsets carry this label (selectorLabels), CpcSubsets created by hand must carry it too.
+*/}}
+{{- define "dpm-operator.cpcSubsetSelector" -}}
+app.kubernetes.io/instance={{ .Release.Name }}
+{{- end }}
+
 {{/* Leader-election Lease: one per release, so two releases never share a leader. */}}
 {{- define "dpm-operator.leaseName" -}}
 {{- include "dpm-operator.fullname" . }}
