@@ -1,6 +1,6 @@
 // The chart's Deployment arguments and RBAC are enough for the real operator: `dpm-operator run` with
 // exactly the rendered args, authenticated as the rendered ServiceAccount (TokenRequest token), becomes
-// ready, takes its per-release Lease, reconciles a CpcSubset (finalizer, status, events) without a
+// ready, takes its per-release Lease, reconciles a CpcSubset (status, events) without a
 // single "forbidden", and releases the Lease on SIGTERM.
 import * as k8s from '@kubernetes/client-node';
 import { freePort } from '../../src/devenv/control-plane.js';
