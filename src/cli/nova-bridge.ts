@@ -1,4 +1,25 @@
 import type { Command } from 'commander';
+import * as k8s from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { NovaBridge } from '../controllers/nova-bridge/bridge.js';
+import { DEFAULT_QUEUE_FLAGS } from '../controllers/nova-bridge/transport.js';
+import { createLogger } from '../runtime/logger.js';
+
+const SA_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+function defaultNamespace(): string {
+  try {
+    return readFileSync(SA_NAMESPACE, 'utf8').trim();
+  } catch {
+    return process.env.POD_NAMESPACE ?? 'default';
+  }
+}
+
+const int = (v: string): number => {
+  const n = Number.parseInt(v, 10);
+  if (!Number.isFinite(n)) throw new Error(`not a number: ${v}`);
+  return n;
+};
 
 /** `dpm-operator nova-bridge`: turns Nova compute RPC (oslo.messaging over RabbitMQ) into CRs. */
 export function registerNovaBridge(program: Command): void {
@@ -7,7 +28,52 @@ export function registerNovaBridge(program: Command): void {
     .description('serve Nova compute RPC for one CPC subset and turn it into Partition resources')
     .option('--transport-url <url>', 'oslo.messaging transport URL (default: $TRANSPORT_URL)')
     .option('--host <name>', 'compute host name (the CPC subset name)')
-    .action(async () => {
-      throw new Error('the Nova bridge is not built yet');
+    .option('--namespace <ns>', "namespace of the CpcSubset and the partitions (default: the pod's)")
+    .option('--control-exchange <name>', 'oslo control_exchange', 'nova')
+    .option('--amqp-durable-queues', '[oslo_messaging_rabbit] amqp_durable_queues of the deployment', false)
+    .option('--quorum-queues', '[oslo_messaging_rabbit] rabbit_quorum_queue of the deployment', false)
+    .option('--transient-queues-ttl <s>', 'rabbit_transient_queues_ttl (fanout/reply queues)', int, 1800)
+    .option('--rpc-version <v>', 'highest compute RPC 6.x version served', '6.4')
+    .option(
+      '--service-version <n>',
+      'nova service version reported (caps what the control plane sends)',
+      int,
+      68,
+    )
+    .option('--report-interval <s>', 'seconds between service heartbeats and resource reports', int, 10)
+    .option('--se-version <v>', 'SE version of the CPC, reported as hypervisor_version', '2.15.0')
+    .option('--log-level <level>', 'log level', 'info')
+    .action(async (opts: Record<string, unknown>) => {
+      const transportUrl = (opts.transportUrl as string | undefined) ?? process.env.TRANSPORT_URL;
+      if (!transportUrl) throw new Error('--transport-url (or $TRANSPORT_URL) is required');
+      const host = opts.host as string | undefined;
+      if (!host) throw new Error('--host (the CpcSubset name) is required');
+      const log = createLogger({ level: opts.logLevel as 'info' });
+      const kc = new k8s.KubeConfig();
+      kc.loadFromDefault();
+      const bridge = await NovaBridge.start({
+        kubeConfig: kc,
+        namespace: (opts.namespace as string | undefined) ?? defaultNamespace(),
+        host,
+        transportUrl,
+        controlExchange: opts.controlExchange as string,
+        flags: {
+          ...DEFAULT_QUEUE_FLAGS,
+          durable: opts.amqpDurableQueues === true,
+          quorum: opts.quorumQueues === true,
+          transientTtlSeconds: opts.transientQueuesTtl as number,
+        },
+        servedVersion: opts.rpcVersion as string,
+        serviceVersion: opts.serviceVersion as number,
+        reportIntervalMs: (opts.reportInterval as number) * 1000,
+        seVersion: opts.seVersion as string,
+        log,
+      });
+      await new Promise<void>((resolve) => {
+        const stop = (): void => resolve();
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
+      await bridge.stop();
     });
 }

@@ -149,7 +149,11 @@ export function parseReply(inner: Record<string, unknown>): RpcReply {
  * oslo's version check: same major and requested minor <= served minor. A request without a version
  * is treated as 1.0 by oslo. Returns the failure to send, or null when served.
  */
-export function checkVersion(requested: string | undefined, served: string, method: string): RpcFailure | null {
+export function checkVersion(
+  requested: string | undefined,
+  served: string,
+  method: string,
+): RpcFailure | null {
   const [rMaj, rMin] = parseVersion(requested ?? '1.0');
   const [sMaj, sMin] = parseVersion(served);
   if (rMaj === sMaj && rMin <= sMin) return null;

@@ -195,7 +195,8 @@ function readFc(data: Record<string, unknown>): FcConnection {
       )
     : undefined;
   const lun = data.target_lun ?? (Array.isArray(data.target_luns) ? data.target_luns[0] : undefined);
-  if (typeof lun !== 'number' && typeof lun !== 'string') throw new CodecError('FC connection without target_lun');
+  if (typeof lun !== 'number' && typeof lun !== 'string')
+    throw new CodecError('FC connection without target_lun');
   return { targetLun: lun, targetWwns, initiatorTargetMap: itm };
 }
 

@@ -1,0 +1,43 @@
+// What the bridge reads from a Partition's status (pure): running, stopped, failed, HBA WWPNs.
+import { CONDITION_REASON } from '../../crds/common.js';
+import type { Partition } from '../../crds/partition.js';
+
+/** Ready/Synced reasons the operator will not get past without a change of the request. */
+const TERMINAL_REASONS = new Set<string>([
+  CONDITION_REASON.InvalidSpec,
+  CONDITION_REASON.LimitExceeded,
+  CONDITION_REASON.LimitsExceedCapacity,
+  CONDITION_REASON.VirtualSwitchNotFound,
+  CONDITION_REASON.AdapterNotFound,
+  CONDITION_REASON.BootParametersTooLong,
+  CONDITION_REASON.PartitionNameConflict,
+  CONDITION_REASON.CpcSubsetNotFound,
+  CONDITION_REASON.StartFailed,
+]);
+
+export function isRunning(p: Partition | undefined): boolean {
+  return p?.status?.phase === 'Running' && p.status.powerState === 'Active';
+}
+
+export function isStopped(p: Partition | undefined): boolean {
+  return p?.status?.phase === 'Stopped' && p.status.powerState === 'Stopped';
+}
+
+/** A message when the partition cannot reach its spec (phase Failed or a terminal condition). */
+export function partitionFailure(p: Partition | undefined): string | undefined {
+  if (!p?.status) return undefined;
+  const bad = (p.status.conditions ?? []).find((c) => c.status === 'False' && TERMINAL_REASONS.has(c.reason));
+  if (bad) return `${bad.reason}: ${bad.message ?? ''}`.trim();
+  if (p.status.phase === 'Failed') {
+    const ready = p.status.conditions?.find((c) => c.type === 'Ready');
+    return `partition failed${ready?.message ? `: ${ready.message}` : ''}`;
+  }
+  return undefined;
+}
+
+/** HBA name -> WWPN for the HBAs whose WWPN the HMC assigned already. */
+export function hbaWwpns(p: Partition | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of p?.status?.hbas ?? []) if (h.wwpn) out[h.name] = h.wwpn;
+  return out;
+}

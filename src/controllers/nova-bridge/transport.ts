@@ -1,0 +1,272 @@
+// oslo.messaging's rabbit driver, the parts a compute service needs, over amqplib: the control
+// exchange, topic + server + fanout queues, replies on the default exchange, and outgoing calls with
+// a private reply queue. Publisher confirms are on; messages are acked before they are dispatched.
+import amqp from 'amqplib';
+import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import type { Logger } from 'pino';
+import {
+  CONTENT_TYPE,
+  buildRequest,
+  decodeEnvelope,
+  encodeEnvelope,
+  hexId,
+  parseReply,
+  parseRequest,
+  type RpcContext,
+  type RpcRequest,
+} from './codec.js';
+import { CodecError, RpcTimeoutError } from './errors.js';
+
+/** Queue and exchange flags; they must equal the deployment's or RabbitMQ answers 406. */
+export interface QueueFlags {
+  /** `[oslo_messaging_rabbit] amqp_durable_queues`. */
+  durable: boolean;
+  /** `[oslo_messaging_rabbit] rabbit_quorum_queue`. */
+  quorum: boolean;
+  /** `rabbit_transient_queues_ttl` (s) for fanout and reply queues; oslo's default 1800. */
+  transientTtlSeconds: number;
+}
+
+export const DEFAULT_QUEUE_FLAGS: QueueFlags = { durable: false, quorum: false, transientTtlSeconds: 1800 };
+
+export interface TransportOptions {
+  /** oslo transport URL, `rabbit://user:pass@host:port/vhost` (the first host is used). */
+  transportUrl: string;
+  /** `control_exchange`, `nova` for Nova. */
+  exchange?: string;
+  flags?: QueueFlags;
+  log: Logger;
+}
+
+/** An incoming request with the means to answer it (calls only). */
+export type RequestHandler = (req: RpcRequest) => void;
+
+/** `rabbit://u:p@h1:5672,u:p@h2:5672/vhost` -> `amqp://u:p@h1:5672/vhost` (first host). */
+export function amqpUrl(transportUrl: string): string {
+  const m = /^(?:rabbit|amqp|kombu\+amqp):\/\/([^/]*)(\/.*)?$/.exec(transportUrl);
+  if (!m) throw new CodecError(`unsupported transport URL (rabbit:// expected): ${redact(transportUrl)}`);
+  const first = m[1]!.split(',')[0]!;
+  const vhost = m[2] && m[2] !== '/' ? m[2] : '/';
+  return `amqp://${first}${vhost === '/' ? '' : vhost}`;
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]+@/g, '//$1:***@');
+}
+
+interface PendingCall {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+  timer: NodeJS.Timeout;
+  result: unknown;
+  method: string;
+}
+
+export class RpcTransport {
+  private readonly exchange: string;
+  private readonly flags: QueueFlags;
+  private replyQueue?: string;
+  private readonly pending = new Map<string, PendingCall>();
+  private closed = false;
+
+  private constructor(
+    private readonly conn: amqp.ChannelModel,
+    private readonly ch: ConfirmChannel,
+    opts: TransportOptions,
+    private readonly log: Logger,
+  ) {
+    this.exchange = opts.exchange ?? 'nova';
+    this.flags = opts.flags ?? DEFAULT_QUEUE_FLAGS;
+  }
+
+  static async connect(opts: TransportOptions): Promise<RpcTransport> {
+    const conn = await amqp.connect(amqpUrl(opts.transportUrl), {
+      clientProperties: { product: 'dpm-operator nova-bridge' },
+    });
+    const ch = await conn.createConfirmChannel();
+    const t = new RpcTransport(conn, ch, opts, opts.log);
+    conn.on('error', (e: Error) => opts.log.error({ err: e }, 'AMQP connection error'));
+    conn.on('close', () => {
+      if (!t.closed) opts.log.error('AMQP connection closed unexpectedly');
+      t.failPending(new Error('AMQP connection closed'));
+    });
+    ch.on('return', (m: ConsumeMessage) =>
+      opts.log.warn({ routingKey: m.fields.routingKey }, 'unroutable message returned'),
+    );
+    return t;
+  }
+
+  private get durable(): boolean {
+    return this.flags.durable || this.flags.quorum;
+  }
+
+  private transientArgs(): Record<string, unknown> {
+    return { 'x-expires': this.flags.transientTtlSeconds * 1000 };
+  }
+
+  /**
+   * Consumes `topic`, `topic.server` and the fanout `topic_fanout` like an oslo RPC server.
+   * Every message is acked, then decoded and handed to `handler`; duplicates are the handler's job.
+   */
+  async serve(topic: string, server: string, handler: RequestHandler): Promise<void> {
+    const ch = this.ch;
+    await ch.assertExchange(this.exchange, 'topic', { durable: this.durable, autoDelete: false });
+    const queueArgs = this.flags.quorum ? { 'x-queue-type': 'quorum' } : undefined;
+    for (const name of [topic, `${topic}.${server}`]) {
+      await ch.assertQueue(name, { durable: this.durable, autoDelete: false, arguments: queueArgs });
+      await ch.bindQueue(name, this.exchange, name);
+    }
+    const fanoutExchange = `${topic}_fanout`;
+    const fanoutQueue = `${topic}_fanout_${hexId()}`;
+    await ch.assertExchange(fanoutExchange, 'fanout', { durable: false, autoDelete: true });
+    await ch.assertQueue(fanoutQueue, { durable: false, autoDelete: false, arguments: this.transientArgs() });
+    await ch.bindQueue(fanoutQueue, fanoutExchange, topic);
+    const onMessage = (msg: ConsumeMessage | null): void => {
+      if (!msg) return;
+      ch.ack(msg); // at-most-once, like oslo: ack before dispatch
+      let req: RpcRequest;
+      try {
+        req = parseRequest(decodeEnvelope(msg.content, msg.properties.contentType as string | undefined));
+      } catch (e) {
+        this.log.error({ err: e, routingKey: msg.fields.routingKey }, 'dropping an undecodable message');
+        return;
+      }
+      handler(req);
+    };
+    for (const q of [topic, `${topic}.${server}`, fanoutQueue])
+      await ch.consume(q, onMessage, { noAck: false });
+  }
+
+  /** Sends a reply (or heartbeat) to a call's reply queue on the default exchange. */
+  async reply(replyQ: string, inner: Record<string, unknown>): Promise<void> {
+    await this.publish('', replyQ, inner, { mandatory: true });
+  }
+
+  /** Casts `method` to `topic` (optionally `topic.server`). */
+  async cast(
+    target: { topic: string; server?: string },
+    req: Omit<RpcRequest, 'msgId' | 'replyQ'>,
+  ): Promise<void> {
+    await this.publish(this.exchange, routingKey(target), buildRequest(req));
+  }
+
+  /** Calls `method` on `topic` and resolves with the result; rejects with RemoteRpcError or RpcTimeoutError. */
+  async call(
+    target: { topic: string; server?: string },
+    req: {
+      method: string;
+      args: Record<string, unknown>;
+      version?: string;
+      namespace?: string | null;
+      context: RpcContext;
+    },
+    timeoutMs = 60_000,
+  ): Promise<unknown> {
+    const replyQ = await this.ensureReplyQueue();
+    const msgId = hexId();
+    const done = new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(msgId);
+        reject(new RpcTimeoutError(req.method, timeoutMs));
+      }, timeoutMs);
+      this.pending.set(msgId, { resolve, reject, timer, result: null, method: req.method });
+    });
+    try {
+      await this.publish(
+        this.exchange,
+        routingKey(target),
+        buildRequest({ ...req, msgId, replyQ, timeout: null }),
+        {
+          expiration: String(timeoutMs),
+        },
+      );
+    } catch (e) {
+      const p = this.pending.get(msgId);
+      if (p) clearTimeout(p.timer);
+      this.pending.delete(msgId);
+      throw e;
+    }
+    return done;
+  }
+
+  private async ensureReplyQueue(): Promise<string> {
+    if (this.replyQueue) return this.replyQueue;
+    const name = `reply_${hexId()}`;
+    this.replyQueue = name;
+    await this.ch.assertQueue(name, { durable: false, autoDelete: false, arguments: this.transientArgs() });
+    await this.ch.consume(
+      name,
+      (msg) => {
+        if (!msg) return;
+        try {
+          this.onReply(
+            parseReply(decodeEnvelope(msg.content, msg.properties.contentType as string | undefined)),
+          );
+        } catch (e) {
+          this.log.error({ err: e }, 'dropping an undecodable reply');
+        }
+      },
+      { noAck: true },
+    );
+    return name;
+  }
+
+  private onReply(r: ReturnType<typeof parseReply>): void {
+    const p = this.pending.get(r.msgId);
+    if (!p) return; // late reply to a timed-out call
+    if (r.failure) {
+      this.settle(r.msgId);
+      p.reject(r.failure);
+      return;
+    }
+    if (r.result !== null) p.result = r.result;
+    if (!r.ending) return; // heartbeat, or a result followed by a separate ending (old style)
+    this.settle(r.msgId);
+    p.resolve(p.result);
+  }
+
+  private settle(msgId: string): void {
+    const p = this.pending.get(msgId);
+    if (p) clearTimeout(p.timer);
+    this.pending.delete(msgId);
+  }
+
+  private failPending(err: Error): void {
+    for (const [id, p] of this.pending) {
+      this.settle(id);
+      p.reject(err);
+    }
+  }
+
+  private publish(
+    exchange: string,
+    key: string,
+    inner: Record<string, unknown>,
+    extra: Options.Publish = {},
+  ): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.ch.publish(
+        exchange,
+        key,
+        encodeEnvelope(inner),
+        { contentType: CONTENT_TYPE, contentEncoding: 'utf-8', deliveryMode: 2, priority: 0, ...extra },
+        (err: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()),
+      );
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.failPending(new Error('transport closed'));
+    try {
+      await this.conn.close();
+    } catch (e) {
+      this.log.debug({ err: e }, 'closing the AMQP connection');
+    }
+  }
+}
+
+function routingKey(target: { topic: string; server?: string }): string {
+  return target.server ? `${target.topic}.${target.server}` : target.topic;
+}
