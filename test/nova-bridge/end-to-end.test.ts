@@ -251,6 +251,20 @@ describe('nova bridge end to end (real RabbitMQ, real nova rpcapi, operator + HM
     expect((await getCr<Partition>(env, 'partitions', UUID))?.status?.hmcStatus).toBe('active');
   });
 
+  it('reboot_instance (hard) stops and starts the partition and reports active/1', async () => {
+    await env.sim.admin.resetStats();
+    await peer.ok('reboot', { uuid: UUID, reboot_type: 'HARD' });
+    await waitFor(
+      'reboot reported',
+      async () => saves().at(-1)?.kwargs?.expected_task_state === 'reboot_started_hard',
+    );
+    expect(saves().at(-1)?.changes).toMatchObject({ vm_state: 'active', task_state: null, power_state: 1 });
+    const stats = await env.sim.admin.stats();
+    expect(stats.routes['POST /api/partitions/{id}/operations/stop']?.count).toBe(1);
+    expect(stats.routes['POST /api/partitions/{id}/operations/start']?.count).toBe(1);
+    expect(await instance()).toMatchObject({ vm_state: 'active', task_state: null, power_state: 1 });
+  });
+
   it('terminate_instance deletes the CRs and the HMC partition, then reports deleted and destroys', async () => {
     const uri = (await getCr<Partition>(env, 'partitions', UUID))!.status!.partitionUri!;
     await peer.ok('terminate', { uuid: UUID });
