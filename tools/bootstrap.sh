@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything the demo and the tests need on a fresh machine; fast (a few seconds) when all is cached.
-#   npm dependencies (npm ci when node_modules is missing or stale), Debian packages (shellcheck),
+#   npm dependencies (npm ci when node_modules is missing or stale), Debian packages (shellcheck, make,
+#   rabbitmq-server),
 #   kube-apiserver + etcd (built from Go modules, cached in ~/.cache/dpm-operator), kubectl + helm,
-#   the Python virtualenv with the real zhmcclient (cached likewise).
+#   the Python virtualenvs with the real zhmcclient and nova/oslo.messaging (cached likewise).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -15,6 +16,9 @@ fi
 
 need_apt=()
 command -v shellcheck >/dev/null || need_apt+=(shellcheck)
+command -v make >/dev/null || need_apt+=(make)
+# The real broker the Nova bridge tests use (started on loopback by tools/rabbitmq/run.sh).
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || command -v rabbitmq-server >/dev/null || need_apt+=(rabbitmq-server)
 command -v python3 >/dev/null || need_apt+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
