@@ -41,7 +41,10 @@ export function registerNovaBridge(program: Command): void {
       68,
     )
     .option('--report-interval <s>', 'seconds between service heartbeats and resource reports', int, 10)
-    .option('--se-version <v>', 'SE version of the CPC, reported as hypervisor_version', '2.15.0')
+    .option(
+      '--se-version <v>',
+      'override the SE version reported as hypervisor_version (default: the CpcSubset status)',
+    )
     .option('--log-level <level>', 'log level', 'info')
     .action(async (opts: Record<string, unknown>) => {
       const transportUrl = (opts.transportUrl as string | undefined) ?? process.env.TRANSPORT_URL;

@@ -78,6 +78,7 @@ export interface CpcSubsetUsage {
 export interface CpcSubsetStatus {
   cpcUri?: string;
   cpcName?: string;
+  seVersion?: string;
   dpmEnabled?: boolean;
   capacity?: CpcSubsetCapacity;
   usage?: CpcSubsetUsage;
@@ -193,6 +194,7 @@ export const cpcSubsetSpecSchema = s.obj(
 export const cpcSubsetStatusSchema = s.obj('Observed state of the CPC and of this subset.', {
   cpcUri: s.str('HMC object-uri of the CPC, e.g. /api/cpcs/<id>.', { maxLength: 256 }),
   cpcName: s.str('Name of the CPC.', { maxLength: 64 }),
+  seVersion: s.str('Support Element version of the CPC (se-version), e.g. 2.16.0.', { maxLength: 32 }),
   dpmEnabled: s.bool('Whether the CPC is in DPM mode.'),
   capacity: s.obj('What the CPC offers.', {
     ifls: s.int('IFL processors of the CPC (processor-count-ifl).', { minimum: 0 }),

@@ -92,7 +92,6 @@ describe('nova bridge end to end (real RabbitMQ, real nova rpcapi, operator + HM
       host: HOST,
       transportUrl: rabbit.transportUrl,
       reportIntervalMs: 1000,
-      seVersion: '2.16.0',
       buildTimeoutMs: 60_000,
       powerTimeoutMs: 60_000,
       log: pino({ level: process.env.DPM_TEST_LOG_LEVEL ?? 'silent' }),

@@ -41,6 +41,7 @@ interface CpcProps {
   'object-uri': string;
   name: string;
   'dpm-enabled'?: boolean;
+  'se-version'?: string;
   status?: string;
   'processor-count-ifl'?: number;
   'storage-customer'?: number;
@@ -107,6 +108,7 @@ export class CpcSubsetReconciler {
       const status: CpcSubsetStatus = {
         cpcUri: cpc['object-uri'],
         cpcName: cpc.name,
+        seVersion: cpc['se-version'],
         dpmEnabled: cpc['dpm-enabled'] === true,
         capacity: {
           ifls: cpc['processor-count-ifl'],

@@ -149,7 +149,12 @@ export class ServiceReporter {
     const ctx = adminContext();
     const { subset, partitions } = await this.opts.resources();
     const fields = {
-      ...computeNodeResources(subset, partitions, host, this.opts.seVersion ?? '2.15.0'),
+      ...computeNodeResources(
+        subset,
+        partitions,
+        host,
+        this.opts.seVersion ?? subset.status?.seVersion ?? '2.15.0',
+      ),
       service_id: this.service?.['nova_object.data'].id ?? null,
     };
     if (!this.node) {
