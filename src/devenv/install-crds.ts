@@ -1,14 +1,26 @@
 // Installs the operator's CRDs from their TypeScript source (src/crds). Applying deploy/crds through
 // client-node's generic object API would silently drop `default`, `enum` and `x-kubernetes-validations`
 // (its serializer only knows its own property names), so the typed objects from allCrds() are used.
+import { createHash } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import { allCrds } from '../crds/index.js';
+
+/** Marks the source a CRD was installed from: an unchanged CRD is left alone (a replace re-initializes its storage). */
+const HASH_ANNOTATION = 'dpm.operator.dev/crd-source-hash';
 
 /** Creates or replaces every CRD, then waits until each is Established. */
 export async function installCrds(kc: k8s.KubeConfig, timeoutMs = 30_000): Promise<string[]> {
   const api = kc.makeApiClient(k8s.ApiextensionsV1Api);
   const names: string[] = [];
-  for (const crd of allCrds()) {
+  for (const source of allCrds()) {
+    const hash = createHash('sha256').update(JSON.stringify(source.spec)).digest('hex').slice(0, 16);
+    const crd = {
+      ...source,
+      metadata: {
+        ...source.metadata,
+        annotations: { ...source.metadata?.annotations, [HASH_ANNOTATION]: hash },
+      },
+    };
     const name = crd.metadata?.name ?? '';
     for (let attempt = 0; ; attempt++) {
       try {
@@ -18,6 +30,7 @@ export async function installCrds(kc: k8s.KubeConfig, timeoutMs = 30_000): Promi
         if (!(e instanceof k8s.ApiException) || e.code !== 409 || attempt > 5) throw e;
         try {
           const cur = await api.readCustomResourceDefinition({ name });
+          if (cur.metadata?.annotations?.[HASH_ANNOTATION] === hash) break;
           await api.replaceCustomResourceDefinition({
             name,
             body: { ...crd, metadata: { ...crd.metadata, resourceVersion: cur.metadata?.resourceVersion } },

@@ -149,7 +149,13 @@ describe('nova bridge end to end (real RabbitMQ, real nova rpcapi, operator + HM
         return r.vm_state === 'active' ? r : undefined;
       },
       90_000,
-    );
+    ).catch(async (e: Error) => {
+      // Say where it stuck: the Partition's status and what Nova was told.
+      const p = await getCr<Partition>(env, 'partitions', UUID);
+      throw new Error(
+        `${e.message}; partition status ${JSON.stringify(p?.status)}; instance ${JSON.stringify(await instance())}`,
+      );
+    });
     expect(row).toMatchObject({ vm_state: 'active', task_state: null, power_state: 1, host: HOST });
 
     const p = (await getCr<Partition>(env, 'partitions', UUID))!;
