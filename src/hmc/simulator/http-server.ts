@@ -7,6 +7,7 @@ import type { SimContext, SimReply, RouteDef } from './context.js';
 import type { Router } from './router.js';
 import type { StatsCollector } from './stats.js';
 import type { Session } from './sessions.js';
+import { listenOn } from './listen.js';
 
 const MAX_BODY = 16 * 1024 * 1024;
 
@@ -204,15 +205,7 @@ export function createHttpFrontEnd(deps: HttpDeps): HttpFrontEnd {
 
   return {
     dispatch,
-    listen: (port, host) =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          const addr = server.address();
-          resolve(typeof addr === 'object' && addr ? addr.port : port);
-        });
-      }),
+    listen: (port, host) => listenOn(server, port, host),
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { encodeFrame, FrameDecoder, type Frame } from './stomp-frame.js';
 import type { NotificationHub, TopicSubscriber } from './notifications.js';
 import type { SessionStore } from './sessions.js';
+import { listenOn } from './listen.js';
 
 export interface StompDeps {
   hub: NotificationHub;
@@ -183,15 +184,7 @@ export function createStompServer(deps: StompDeps): StompServer {
   });
   server.on('tlsClientError', (e) => deps.log.debug({ err: e }, 'STOMP TLS handshake failed'));
   return {
-    listen: (port, host) =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          const addr = server.address();
-          resolve(typeof addr === 'object' && addr ? addr.port : port);
-        });
-      }),
+    listen: (port, host) => listenOn(server, port, host),
     close: () =>
       new Promise((resolve) => {
         for (const s of conns) s.destroy();
