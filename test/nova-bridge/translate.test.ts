@@ -12,7 +12,11 @@ import {
   computeNodeUuid,
   hypervisorVersion,
 } from '../../src/controllers/nova-bridge/service.js';
-import { hbaWwpns, partitionFailure } from '../../src/controllers/nova-bridge/partition-state.js';
+import {
+  devicesReady,
+  hbaWwpns,
+  partitionFailure,
+} from '../../src/controllers/nova-bridge/partition-state.js';
 import type { Partition } from '../../src/crds/index.js';
 
 const UUID = '11111111-2222-4333-8444-555555555555';
@@ -72,7 +76,7 @@ describe('translateBuild', () => {
       cpcSubsetRef: { name: 'demo' },
       processors: { ifls: 3 },
       memory: { initialMiB: 2048, maximumMiB: 2048 },
-      powerState: 'Active',
+      powerState: 'Stopped',
       deletionPolicy: 'Delete',
       boot: {
         type: 'FcpVolume',
@@ -243,5 +247,47 @@ describe('resources and partition state', () => {
     expect(hbaWwpns({ status: { hbas: [{ name: 'a', wwpn: 'c0' }, { name: 'b' }] } } as Partition)).toEqual({
       a: 'c0',
     });
+  });
+});
+
+describe('devicesReady', () => {
+  const withStatus = (status: Partition['status']): Partition => ({ status }) as Partition;
+  it('holds only when every NIC has a device number and every HBA a WWPN', () => {
+    const nics = ['n0', 'n1'];
+    const hbas = ['h0'];
+    expect(devicesReady(undefined, nics, hbas)).toBe(false);
+    expect(
+      devicesReady(
+        withStatus({
+          nics: [{ name: 'n0', deviceNumber: '0001' }],
+          hbas: [{ name: 'h0', wwpn: 'c05076ffe5000001' }],
+        }),
+        nics,
+        hbas,
+      ),
+    ).toBe(false);
+    expect(
+      devicesReady(
+        withStatus({
+          nics: [{ name: 'n0', deviceNumber: '0001' }, { name: 'n1' }],
+          hbas: [{ name: 'h0', wwpn: 'c05076ffe5000001' }],
+        }),
+        nics,
+        hbas,
+      ),
+    ).toBe(false);
+    expect(
+      devicesReady(
+        withStatus({
+          nics: [
+            { name: 'n0', deviceNumber: '0001' },
+            { name: 'n1', deviceNumber: '0004' },
+          ],
+          hbas: [{ name: 'h0', wwpn: 'c05076ffe5000001' }],
+        }),
+        nics,
+        hbas,
+      ),
+    ).toBe(true);
   });
 });

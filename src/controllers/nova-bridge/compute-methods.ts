@@ -16,7 +16,7 @@ import {
   isUnexpectedTaskState,
 } from './instance-state.js';
 import { isNovaObject, readBlockDeviceMappings, readInstance } from './objects.js';
-import { hbaWwpns, isRunning, isStopped, partitionFailure } from './partition-state.js';
+import { devicesReady, hbaWwpns, isRunning, isStopped, partitionFailure } from './partition-state.js';
 import { translateBuild, type SubsetView } from './translate.js';
 
 export interface ComputeMethodsOptions {
@@ -141,17 +141,18 @@ export class ComputeMethods {
     const desired = translateBuild({ instance, bdms, subset });
     await this.o.store.createAbsent(desired);
     const timeout = this.o.buildTimeoutMs ?? 600_000;
+    // Start only once the operator has every NIC and HBA on the HMC (see translateBuild).
+    const hbaNames = desired.hbas.map((h) => h.metadata.name);
+    const nicNames = desired.nics.map((n) => n.metadata.name);
+    const p = await this.waitFor(uuid, (x) => devicesReady(x, nicNames, hbaNames), timeout);
+    let boot = desired.partition.spec.boot;
     if (desired.bootPending) {
-      // The boot target comes from the volume's initiator_target_map: wait for the HBAs' WWPNs.
-      const names = desired.hbas.map((h) => h.metadata.name);
-      const p = await this.waitFor(uuid, (x) => names.every((n) => hbaWwpns(x)[n]), timeout);
+      // The boot target comes from the volume's initiator_target_map and the HBAs' WWPNs.
       const booting = translateBuild({ instance, bdms, subset, hbaWwpns: hbaWwpns(p) });
       if (booting.bootPending) throw new TranslateError('InvalidRequest', 'HBA WWPNs not available');
-      await this.o.store.patchPartitionSpec(uuid, {
-        boot: booting.partition.spec.boot,
-        powerState: 'Active',
-      });
+      boot = booting.partition.spec.boot;
     }
+    await this.o.store.patchPartitionSpec(uuid, { boot, powerState: 'Active' });
     await this.waitFor(uuid, isRunning, timeout);
   }
 

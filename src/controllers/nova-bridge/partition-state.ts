@@ -41,3 +41,14 @@ export function hbaWwpns(p: Partition | undefined): Record<string, string> {
   for (const h of p?.status?.hbas ?? []) if (h.wwpn) out[h.name] = h.wwpn;
   return out;
 }
+
+/** Every named NIC has an HMC device number and every named HBA a WWPN in the Partition's status. */
+export function devicesReady(
+  p: Partition | undefined,
+  nics: readonly string[],
+  hbas: readonly string[],
+): boolean {
+  const nicDevnos = new Map((p?.status?.nics ?? []).map((n) => [n.name, n.deviceNumber]));
+  const wwpns = hbaWwpns(p);
+  return nics.every((n) => Boolean(nicDevnos.get(n))) && hbas.every((h) => Boolean(wwpns[h]));
+}

@@ -51,9 +51,12 @@ export function labelsFor(uuid: string, host: string): Record<string, string> {
 }
 
 /**
- * The resources of an instance. `hbaWwpns` (HBA name -> WWPN, from Partition status) lets the boot
- * target be chosen through the volume's initiator_target_map; without it such a volume yields a
- * Stopped partition with `bootPending`. Throws TranslateError for requests DPM cannot serve.
+ * The resources of an instance. The Partition is always created Stopped: the bridge sets it Active only
+ * once the operator reports every NIC and HBA on the HMC (separate CRs reach the operator through separate
+ * watches; starting early would boot the guest without all its NIC kernel parameters). `hbaWwpns` (HBA
+ * name -> WWPN, from Partition status) lets the boot target be chosen through the volume's
+ * initiator_target_map; without it such a volume yields `bootPending` (boot None until the WWPNs are known).
+ * Throws TranslateError for requests DPM cannot serve.
  */
 export function translateBuild(input: {
   instance: InstanceView;
@@ -91,7 +94,7 @@ export function translateBuild(input: {
         description: `Nova instance ${instance.displayName ?? uuid}`,
         processors: { ifls: instance.vcpus, mode: 'Shared' },
         memory: { initialMiB: instance.memoryMb, maximumMiB: instance.memoryMb },
-        powerState: boot === 'pending' ? 'Stopped' : 'Active',
+        powerState: 'Stopped',
         boot: boot === 'pending' ? { type: 'None' } : { type: 'FcpVolume', fcpVolume: boot },
         deletionPolicy: 'Delete',
       },
