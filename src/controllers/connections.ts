@@ -6,9 +6,8 @@ import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { CpcSubset } from '../crds/index.js';
-import { HmcSession } from '../hmc/session.js';
-import { NotificationClient, type HmcNotification } from '../hmc/notifications.js';
-import { JobManager } from '../hmc/jobs.js';
+import { HmcClient } from '../hmc/client.js';
+import type { HmcNotification } from '../hmc/notifications.js';
 import { HmcGateway, type HmcChange } from './hmc-gateway.js';
 
 export class CredentialsError extends Error {
@@ -17,10 +16,8 @@ export class CredentialsError extends Error {
 
 export interface HmcConnection {
   readonly fingerprint: string;
-  readonly session: HmcSession;
+  readonly client: HmcClient;
   readonly gateway: HmcGateway;
-  readonly notifications: NotificationClient;
-  readonly jobs: JobManager;
   /** Secret resourceVersion the connection was built from (BMO's goodCredentials idea). */
   readonly secretVersion: string;
 }
@@ -159,7 +156,7 @@ export class HmcConnections {
     const conn = this.byFingerprint.get(fingerprint);
     this.byFingerprint.delete(fingerprint);
     const c = await conn?.catch(() => undefined);
-    if (c) await closeConnection(c);
+    if (c) await c.client.close();
   }
 
   private async open(
@@ -169,7 +166,7 @@ export class HmcConnections {
     subset: CpcSubset,
   ): Promise<HmcConnection> {
     const log = this.opts.log.child({ hmc: hosts[0] });
-    const session = new HmcSession({
+    const client = await HmcClient.connect({
       hosts,
       userid: creds.userid,
       password: creds.password,
@@ -178,35 +175,22 @@ export class HmcConnections {
       logger: log,
       metricsRegistry: this.opts.metricsRegistry,
       name: hosts[0],
-    });
-    await session.logon();
-    const notifications = new NotificationClient(session, {
       stompPort: this.opts.stompPort?.(subset),
-      logger: log,
     });
-    const jobs = new JobManager(session, notifications, { logger: log });
-    const gateway = new HmcGateway(session, { run: async (uri) => void (await jobs.wait(uri)) });
-    const conn: HmcConnection = {
-      fingerprint,
-      session,
-      gateway,
-      notifications,
-      jobs,
-      secretVersion: creds.version,
-    };
-    const onNotification = (n: HmcNotification): void => {
+    // A new connection starts with an empty cache, so nothing is lost before these listeners attach.
+    const gateway = new HmcGateway(client);
+    const conn: HmcConnection = { fingerprint, client, gateway, secretVersion: creds.version };
+    client.notifications?.on('notification', (n: HmcNotification) => {
       const change = toChange(n);
       if (!change) return;
       const partitionUri = gateway.applyChange(change);
       if (partitionUri) this.opts.onChange(conn, partitionUri);
-    };
-    notifications.on('notification', onNotification);
-    notifications.on('resync', (e) => {
+    });
+    client.notifications?.on('resync', (e) => {
       log.info({ reason: e.reason }, 'HMC notifications may have been missed; resyncing');
       gateway.applyChange({ kind: 'resync' });
       this.opts.onChange(conn, undefined);
     });
-    await notifications.start();
     log.info('connected to the HMC (session and notifications)');
     return conn;
   }
@@ -217,18 +201,11 @@ export class HmcConnections {
     this.bySubset.clear();
     for (const p of all) {
       const c = await p.catch(() => undefined);
-      if (c) await closeConnection(c);
+      if (c) await c.client.close();
     }
   }
 }
 
 function subsetKey(subset: CpcSubset): string {
   return `${subset.metadata.namespace ?? ''}/${subset.metadata.name ?? ''}`;
-}
-
-/** Stops notifications and jobs and logs the session off. */
-async function closeConnection(c: HmcConnection): Promise<void> {
-  c.jobs.close();
-  await c.notifications.stop().catch(() => undefined);
-  await c.session.close().catch(() => undefined);
 }

@@ -1,7 +1,7 @@
 // What the controllers ask of one HMC, with an observed-state cache kept fresh by HMC notifications so that
 // a reconcile of an unchanged partition costs no HMC request (the HMC is slow and shared).
-import type { HmcSession } from '../hmc/session.js';
-import { isNotFound } from '../hmc/errors.js';
+import type { HmcClient } from '../hmc/client.js';
+import { NotFoundError, isNotFound } from '../hmc/errors.js';
 import type {
   HmcPartitionStatus,
   HmcProps,
@@ -16,11 +16,6 @@ export interface PartitionRef {
   uri: string;
   name: string;
   status: HmcPartitionStatus;
-}
-
-/** Completes an async HMC job (202 + job-uri); throws JobFailedError when the job failed. */
-export interface JobRunner {
-  run(jobUri: string): Promise<void>;
 }
 
 /** A change the HMC told us about (notifications), already decoded. */
@@ -61,10 +56,7 @@ export class HmcGateway {
   /** Raw properties by object or element URI, as last read or written. */
   private readonly cache = new Map<string, Props>();
 
-  constructor(
-    private readonly session: HmcSession,
-    private readonly jobs: JobRunner,
-  ) {}
+  constructor(private readonly client: HmcClient) {}
 
   /** Applies a notification to the cache; returns the partition URI it concerns, if any. */
   applyChange(change: HmcChange): string | undefined {
@@ -119,7 +111,7 @@ export class HmcGateway {
     const hit = this.cache.get(uri);
     if (hit) return hit;
     try {
-      const props = await this.session.get<Props>(uri);
+      const props = await this.client.session.get<Props>(uri);
       this.cache.set(uri, props);
       return props;
     } catch (e) {
@@ -163,36 +155,32 @@ export class HmcGateway {
 
   /** Partitions of a CPC whose whole name matches `nameRegex` (HMC-side filter: one request). */
   async listPartitions(cpcUri: string, nameRegex?: string): Promise<PartitionRef[]> {
-    const q = nameRegex ? `?name=${encodeURIComponent(nameRegex)}` : '';
-    const body = await this.session.get<{
-      partitions: { 'object-uri': string; name: string; status: string }[];
-    }>(`${cpcUri}/partitions${q}`);
-    return body.partitions.map((p) => ({
-      uri: p['object-uri'],
-      name: p.name,
-      status: p.status as HmcPartitionStatus,
-    }));
+    const list = await this.client.partitions.list(cpcUri, nameRegex ? { name: nameRegex } : {});
+    return list.map((p) => ({ uri: p['object-uri'], name: p.name, status: p.status as HmcPartitionStatus }));
   }
 
   /** Exact-name lookup; names are unique per CPC. */
   async findPartitionByName(cpcUri: string, name: string): Promise<PartitionRef | undefined> {
-    const exact = `^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
-    return (await this.listPartitions(cpcUri, exact)).find((p) => p.name === name);
+    const p = await this.client.partitions.tryFindByName(cpcUri, name);
+    return p && { uri: p['object-uri'], name: p.name, status: p.status as HmcPartitionStatus };
   }
 
-  async createPartition(cpcUri: string, props: HmcProps): Promise<string> {
-    const res = await this.session.post<{ 'object-uri': string }>(`${cpcUri}/partitions`, props);
-    return res.body['object-uri'];
+  /** Not idempotent: the caller's create guard (find by name first) makes it safe to repeat a reconcile. */
+  createPartition(cpcUri: string, props: HmcProps): Promise<string> {
+    return this.client.partitions.create(cpcUri, props);
   }
 
+  /** Updates a partition, NIC or HBA (all take POST on their URI) and writes the change through the cache. */
   async update(uri: string, props: HmcProps): Promise<void> {
-    await this.session.post(uri, props, { idempotent: true });
+    if (/\/nics\//.test(uri)) await this.client.nics.update(uri, props);
+    else if (/\/hbas\//.test(uri)) await this.client.hbas.update(uri, props);
+    else await this.client.partitions.update(uri, props);
     const entry = this.cache.get(uri);
     if (entry) Object.assign(entry, props);
   }
 
   async deletePartition(uri: string): Promise<void> {
-    await this.session.delete(uri, { notFoundOk: true });
+    await this.client.partitions.delete(uri);
     const p = this.cache.get(uri);
     for (const u of [...((p?.['nic-uris'] as string[]) ?? []), ...((p?.['hba-uris'] as string[]) ?? [])]) {
       this.cache.delete(u);
@@ -203,8 +191,7 @@ export class HmcGateway {
   /** Starts or stops through the async job; the partition's status is re-read afterwards. */
   async operation(uri: string, op: 'start' | 'stop'): Promise<void> {
     try {
-      const res = await this.session.post<{ 'job-uri': string }>(`${uri}/operations/${op}`, undefined);
-      await this.jobs.run(res.body['job-uri']);
+      await (op === 'start' ? this.client.partitions.start(uri) : this.client.partitions.stop(uri));
     } finally {
       this.cache.delete(uri);
     }
@@ -219,22 +206,22 @@ export class HmcGateway {
     parent[key] = action === 'add' ? [...list, elementUri] : list;
   }
 
-  private async createElement(partitionUri: string, kind: 'nics' | 'hbas', props: HmcProps): Promise<string> {
-    const res = await this.session.post<{ 'element-uri': string }>(`${partitionUri}/${kind}`, props);
-    this.trackElement(res.body['element-uri'], 'add');
-    return res.body['element-uri'];
+  async createNic(partitionUri: string, props: HmcProps): Promise<string> {
+    const uri = await this.client.nics.create(partitionUri, props);
+    this.trackElement(uri, 'add');
+    return uri;
   }
 
-  createNic(partitionUri: string, props: HmcProps): Promise<string> {
-    return this.createElement(partitionUri, 'nics', props);
-  }
-
-  createHba(partitionUri: string, props: HmcProps): Promise<string> {
-    return this.createElement(partitionUri, 'hbas', props);
+  async createHba(partitionUri: string, props: HmcProps): Promise<string> {
+    const uri = await this.client.hbas.create(partitionUri, props);
+    this.trackElement(uri, 'add');
+    return uri;
   }
 
   async deleteElement(elementUri: string): Promise<void> {
-    await this.session.delete(elementUri, { notFoundOk: true });
+    await (/\/nics\//.test(elementUri)
+      ? this.client.nics.delete(elementUri)
+      : this.client.hbas.delete(elementUri));
     this.cache.delete(elementUri);
     this.trackElement(elementUri, 'remove');
   }
@@ -244,16 +231,17 @@ export class HmcGateway {
     const key = `vswitch:${cpcUri}:${adapterObjectId}:${port}`;
     const hit = this.cache.get(key);
     if (hit) return hit.uri as string;
-    const list = await this.session.get<{ 'virtual-switches': { 'object-uri': string }[] }>(
-      `${cpcUri}/virtual-switches`,
-    );
-    for (const vs of list['virtual-switches']) {
-      const p = await this.read(vs['object-uri']);
-      if (p?.['backing-adapter-uri'] === `/api/adapters/${adapterObjectId}` && Number(p.port) === port) {
-        this.cache.set(key, { uri: vs['object-uri'] });
-        return vs['object-uri'];
-      }
+    try {
+      const vs = await this.client.virtualSwitches.findByBacking(
+        cpcUri,
+        `/api/adapters/${adapterObjectId}`,
+        port,
+      );
+      this.cache.set(key, { uri: vs['object-uri'] });
+      return vs['object-uri'];
+    } catch (e) {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
     }
-    return undefined;
   }
 }

@@ -66,14 +66,3 @@ export function hbaHmcName(hbaUid: string): string {
 export function isOwnedHba(hba: { name?: string }): boolean {
   return (hba.name ?? '').startsWith('OpenStack_HBA_');
 }
-
-/** Compare hex identifiers (device numbers, WWPNs, LUNs) as the HMC's own tools do: case and leading zeros ignored. */
-export function sameHex(a: string | undefined, b: string | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  const norm = (s: string): string =>
-    s
-      .replace(/^0x/i, '')
-      .toLowerCase()
-      .replace(/^0+(?=.)/, '');
-  return norm(a) === norm(b);
-}

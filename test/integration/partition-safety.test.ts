@@ -335,3 +335,29 @@ describe('deleting while the HMC is gone', () => {
     }
   });
 });
+
+describe('a CpcSubset naming a CPC the HMC does not have', () => {
+  it('is refused with a condition and an Event naming the field', async () => {
+    const env = await startOperatorEnv();
+    try {
+      const objs = await sampleObjects(env.sim, ['00-hmc-credentials.yaml', '01-cpcsubset.yaml']);
+      (objs[1] as { spec: { cpc: { name: string } } }).spec.cpc.name = 'NOSUCHCPC';
+      await applyObjects(env.kc, env.ns, objs);
+      const ready = await waitFor('CpcNotFound', async () => {
+        const s = await getCr<{
+          status?: { conditions?: { type: string; reason: string; message: string }[] };
+        }>(env, 'cpcsubsets', 'demo');
+        return s?.status?.conditions?.find((c) => c.type === 'Ready' && c.reason === 'CpcNotFound');
+      });
+      expect(ready.message).toContain('spec.cpc.name');
+      expect(ready.message).toContain('NOSUCHCPC');
+      await waitFor('warning Event', async () =>
+        (await env.events()).some(
+          (e) => e.name === 'demo' && e.type === 'Warning' && e.reason === 'CpcNotFound',
+        ),
+      );
+    } finally {
+      await env.stop();
+    }
+  });
+});

@@ -10,7 +10,7 @@ import {
   type CpcSubsetStatus,
   type Partition,
 } from '../../crds/index.js';
-import { HmcHttpError } from '../../hmc/errors.js';
+import { HmcHttpError, NotFoundError } from '../../hmc/errors.js';
 import { CredentialsError, type HmcConnection } from '../connections.js';
 import type { KubeWriter } from '../kube.js';
 import { isOwnedPartitionName, ownedPartitionNameFilter } from '../naming.js';
@@ -146,14 +146,18 @@ export class CpcSubsetReconciler {
       const reason =
         e instanceof CredentialsError
           ? 'CredentialsNotFound'
-          : e instanceof HmcHttpError
-            ? e.httpStatus === 403
-              ? 'HmcAuthenticationFailed'
-              : e.httpStatus === 404
-                ? 'CpcNotFound'
-                : 'HmcError'
-            : 'HmcUnreachable';
-      const message = e instanceof Error ? e.message : String(e);
+          : e instanceof NotFoundError
+            ? 'CpcNotFound'
+            : e instanceof HmcHttpError
+              ? e.httpStatus === 403
+                ? 'HmcAuthenticationFailed'
+                : e.httpStatus === 404
+                  ? 'CpcNotFound'
+                  : 'HmcError'
+              : 'HmcUnreachable';
+      const field = subset.spec.cpc.objectId ? 'spec.cpc.objectId' : 'spec.cpc.name';
+      const raw = e instanceof Error ? e.message : String(e);
+      const message = e instanceof NotFoundError ? `${field}: ${raw} on the HMC` : raw;
       log.warn({ reason, err: message }, 'CpcSubset not ready');
       if (subset.status?.conditions?.find((c) => c.type === 'Ready')?.message !== message) {
         this.deps.events.warning(subset, reason, message);
@@ -167,24 +171,12 @@ export class CpcSubsetReconciler {
     }
   }
 
+  /** The CPC's properties: by object-id one request, by name two (the filtered list, then the CPC). */
   private async findCpc(conn: HmcConnection, subset: CpcSubset): Promise<CpcProps> {
     const sel = subset.spec.cpc;
-    if (sel.objectId) return conn.session.get<CpcProps>(`/api/cpcs/${sel.objectId}`);
-    const exact = `^${(sel.name ?? '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
-    const list = await conn.session.get<{ cpcs: { 'object-uri': string; name: string }[] }>(
-      `/api/cpcs?name=${encodeURIComponent(exact)}`,
-    );
-    const hit = list.cpcs.find((c) => c.name === sel.name);
-    if (!hit) {
-      throw new HmcHttpError({
-        httpStatus: 404,
-        reason: 1,
-        message: `spec.cpc.name: no CPC named ${sel.name} on the HMC`,
-        requestMethod: 'GET',
-        requestUri: '/api/cpcs',
-      });
-    }
-    return conn.session.get<CpcProps>(hit['object-uri']);
+    const cpcs = conn.client.cpcs;
+    if (sel.objectId) return (await cpcs.findByObjectId(sel.objectId)) as unknown as CpcProps;
+    return (await cpcs.get((await cpcs.findByName(sel.name ?? ''))['object-uri'])) as unknown as CpcProps;
   }
 
   private conds(

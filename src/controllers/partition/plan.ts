@@ -12,7 +12,8 @@ import type {
   ObservedNic,
   ObservedPartition,
 } from './model.js';
-import { isOwnedHba, isOwnedNic, normalizeMac, sameHex } from '../naming.js';
+import { sameHex } from '../../hmc/resource.js';
+import { isOwnedHba, isOwnedNic, normalizeMac } from '../naming.js';
 
 /** Statuses in which the partition does not run and may be updated, started or deleted (as the HMC's tools do). */
 const STOPPED_LIKE: ReadonlySet<HmcPartitionStatus> = new Set(['stopped', 'reservation-error']);
