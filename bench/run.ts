@@ -8,6 +8,8 @@ import { startControlPlane } from '../src/devenv/control-plane.js';
 import { installCrds } from '../src/devenv/install-crds.js';
 import { startSimulator } from '../src/hmc/simulator/index.js';
 import { OperatorManager } from '../src/controllers/manager.js';
+import { eventSink } from '../src/controllers/operator.js';
+import { EventRecorder } from '../src/runtime/events.js';
 import { applyObjects } from '../src/devenv/demo.js';
 import type { Partition } from '../src/crds/index.js';
 
@@ -95,7 +97,7 @@ async function main(): Promise<void> {
       namespaces: [ns],
       concurrency: 4,
       log: pino({ level: 'silent' }),
-      events: { normal: () => {}, warning: () => {} },
+      events: eventSink(new EventRecorder({ kubeConfig: kc, component: 'dpm-operator' })),
       stompPort: sim.stompPort,
       resyncMs: 1000,
     });
