@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import pino from 'pino';
 import { startControlPlane } from '../src/devenv/control-plane.js';
 import { installCrds } from '../src/devenv/install-crds.js';
-import { startSimulator } from '../src/hmc/simulator/index.js';
+import { startSimulator } from '../src/hmc-simulator/index.js';
 import { OperatorManager } from '../src/controllers/manager.js';
 import { eventSink } from '../src/controllers/operator.js';
 import { EventRecorder } from '../src/runtime/events.js';

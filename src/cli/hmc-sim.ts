@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import pino from 'pino';
-import { DEFAULTS, parseFaultRules, startSimulator } from '../hmc/simulator/index.js';
+import { DEFAULTS, parseFaultRules, startSimulator } from '../hmc-simulator/index.js';
 
 interface HmcSimFlags {
   port: string;

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import * as k8s from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
-import { NovaBridge } from '../controllers/nova-bridge/bridge.js';
-import { DEFAULT_QUEUE_FLAGS } from '../controllers/nova-bridge/transport.js';
+import { NovaBridge } from '../nova-bridge/bridge.js';
+import { DEFAULT_QUEUE_FLAGS } from '../nova-bridge/transport.js';
 import { createLogger } from '../runtime/logger.js';
 
 const SA_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';

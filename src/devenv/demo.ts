@@ -7,7 +7,7 @@ import * as k8s from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import { startControlPlane } from './control-plane.js';
 import { installCrds } from './install-crds.js';
-import { startSimulator } from '../hmc/simulator/index.js';
+import { startSimulator } from '../hmc-simulator/index.js';
 import { startOperator } from '../controllers/operator.js';
 import { createLogger } from '../runtime/logger.js';
 import { API_GROUP, API_VERSION, type Partition } from '../crds/index.js';

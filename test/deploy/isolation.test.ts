@@ -7,7 +7,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { CpcSubset, Partition } from '../../src/crds/index.js';
 import { HmcSession } from '../../src/hmc/session.js';
-import { startSimulator, type RunningSimulator } from '../../src/hmc/simulator/index.js';
+import { startSimulator, type RunningSimulator } from '../../src/hmc-simulator/index.js';
 import { applyObjects as applyCrs, getCr } from '../harness/operator.js';
 import { freshNamespace, kubeConfig } from '../harness/kube.js';
 import { type KubeObject, deployChart } from './helpers.js';

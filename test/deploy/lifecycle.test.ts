@@ -7,7 +7,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { CpcSubset, Partition, PartitionHba, PartitionNic } from '../../src/crds/index.js';
 import { HmcSession } from '../../src/hmc/session.js';
-import { startSimulator, type RunningSimulator } from '../../src/hmc/simulator/index.js';
+import { startSimulator, type RunningSimulator } from '../../src/hmc-simulator/index.js';
 import { applyObjects as applyCrs, getCr, sampleObjects } from '../harness/operator.js';
 import { freshNamespace, kubeConfig } from '../harness/kube.js';
 import { deployChart, findOne } from './helpers.js';

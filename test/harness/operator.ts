@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import pino from 'pino';
 import { HmcSession } from '../../src/hmc/session.js';
-import { startSimulator } from '../../src/hmc/simulator/index.js';
-import type { RunningSimulator, SimulatorOptions } from '../../src/hmc/simulator/index.js';
+import { startSimulator } from '../../src/hmc-simulator/index.js';
+import type { RunningSimulator, SimulatorOptions } from '../../src/hmc-simulator/index.js';
 import { OperatorManager } from '../../src/controllers/manager.js';
 import { eventSink } from '../../src/controllers/operator.js';
 import { EventRecorder } from '../../src/runtime/events.js';
@@ -24,7 +24,7 @@ export interface RecordedEvent {
   message: string;
 }
 
-/** The seed CPC's object-uri (src/hmc/simulator/seed/default-z16.yaml). */
+/** The seed CPC's object-uri (src/hmc-simulator/seed/default-z16.yaml). */
 export const SEED_CPC_URI = '/api/cpcs/a1b2c3d4-0000-4000-8000-000000000001';
 
 export interface HmcPartitionRef {

@@ -1,4 +1,4 @@
-import type { RunningSimulator } from '../../src/hmc/simulator/index.js';
+import type { RunningSimulator } from '../../src/hmc-simulator/index.js';
 import { createHmcClientFactory } from '../../src/hmc/client.js';
 import { encodeFrame, FrameDecoder } from '../../src/hmc/stomp-frame.js';
 import { routeTemplate, withQuery } from '../../src/hmc/uri.js';

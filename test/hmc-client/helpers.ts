@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
-import { startSimulator, type RunningSimulator } from '../../src/hmc/simulator/index.js';
+import { startSimulator, type RunningSimulator } from '../../src/hmc-simulator/index.js';
 import { HmcClient, type HmcClientOptions } from '../../src/hmc/client.js';
 import { createHmcLogger } from '../../src/hmc/logger.js';
 

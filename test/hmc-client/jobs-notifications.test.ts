@@ -1,4 +1,4 @@
-import type { RunningSimulator } from '../../src/hmc/simulator/index.js';
+import type { RunningSimulator } from '../../src/hmc-simulator/index.js';
 import type { HmcClient } from '../../src/hmc/client.js';
 import { JobFailedError, OperationTimeoutError } from '../../src/hmc/errors.js';
 import type { HmcNotification, ResyncEvent } from '../../src/hmc/notifications.js';

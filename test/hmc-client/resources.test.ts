@@ -1,4 +1,4 @@
-import type { RunningSimulator } from '../../src/hmc/simulator/index.js';
+import type { RunningSimulator } from '../../src/hmc-simulator/index.js';
 import type { HmcClient } from '../../src/hmc/client.js';
 import { cpcFeatureEnabled, USABLE_CPC_STATUSES } from '../../src/hmc/cpc.js';
 import { HmcConnectionError, isDuplicateName, NotFoundError } from '../../src/hmc/errors.js';

@@ -1,4 +1,4 @@
-import type { RunningSimulator } from '../../src/hmc/simulator/index.js';
+import type { RunningSimulator } from '../../src/hmc-simulator/index.js';
 import { Registry } from 'prom-client';
 import {
   HmcConnectionError,

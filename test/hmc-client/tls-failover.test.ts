@@ -1,4 +1,4 @@
-import type { RunningSimulator } from '../../src/hmc/simulator/index.js';
+import type { RunningSimulator } from '../../src/hmc-simulator/index.js';
 import { HmcClient } from '../../src/hmc/client.js';
 import { HmcConnectionError, HmcTlsError } from '../../src/hmc/errors.js';
 import { HmcSession } from '../../src/hmc/session.js';

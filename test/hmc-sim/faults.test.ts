@@ -1,5 +1,5 @@
 // Fault injection and statistics of the /_sim/ admin API.
-import { startSimulator, type RunningSimulator } from '../../src/hmc/simulator/index.js';
+import { startSimulator, type RunningSimulator } from '../../src/hmc-simulator/index.js';
 import { CPC, logon, partitionBody, request, waitJob } from './http.js';
 
 let sim: RunningSimulator;

@@ -1,6 +1,6 @@
 // A tiny HTTPS helper for simulator tests (plain node:https with the simulator CA).
 import https from 'node:https';
-import type { RunningSimulator } from '../../src/hmc/simulator/index.js';
+import type { RunningSimulator } from '../../src/hmc-simulator/index.js';
 
 export interface Res {
   status: number;

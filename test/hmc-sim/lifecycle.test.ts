@@ -1,5 +1,5 @@
 // Partition transitions, job states and validation reason codes over plain HTTPS.
-import { startSimulator, type RunningSimulator } from '../../src/hmc/simulator/index.js';
+import { startSimulator, type RunningSimulator } from '../../src/hmc-simulator/index.js';
 import { CPC, logon, partitionBody, request, waitJob } from './http.js';
 
 let sim: RunningSimulator;

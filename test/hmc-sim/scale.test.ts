@@ -1,6 +1,6 @@
 // Concurrency and size: 300 concurrent requests, 2000 partitions.
 import https from 'node:https';
-import { startSimulator, type RunningSimulator } from '../../src/hmc/simulator/index.js';
+import { startSimulator, type RunningSimulator } from '../../src/hmc-simulator/index.js';
 import { CPC, logon, partitionBody, request } from './http.js';
 
 let sim: RunningSimulator;

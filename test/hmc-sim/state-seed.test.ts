@@ -2,7 +2,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimulator } from '../../src/hmc/simulator/index.js';
+import { startSimulator } from '../../src/hmc-simulator/index.js';
 import { CPC, logon, partitionBody, request, waitJob } from './http.js';
 
 test('a custom seed defines credentials, CPCs, adapters with ports and partitions with NICs', async () => {

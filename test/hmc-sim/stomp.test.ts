@@ -1,8 +1,8 @@
 // The STOMP 1.2 broker: login, subscribe, MESSAGE headers, sequence gaps from dropped
 // notifications, DISCONNECT receipts, and rejected logins. Uses a raw TLS client.
 import tls from 'node:tls';
-import { startSimulator, type RunningSimulator } from '../../src/hmc/simulator/index.js';
-import { encodeFrame, FrameDecoder, type Frame } from '../../src/hmc/simulator/stomp-frame.js';
+import { startSimulator, type RunningSimulator } from '../../src/hmc-simulator/index.js';
+import { encodeFrame, FrameDecoder, type Frame } from '../../src/hmc-simulator/stomp-frame.js';
 import { CPC, partitionBody, request, waitJob } from './http.js';
 
 let sim: RunningSimulator;

@@ -4,7 +4,7 @@ import * as k8s from '@kubernetes/client-node';
 import pino from 'pino';
 import type { Partition } from '../../src/crds/index.js';
 import { startOperator, type RunningOperator } from '../../src/controllers/operator.js';
-import { startSimulator, type RunningSimulator } from '../../src/hmc/simulator/index.js';
+import { startSimulator, type RunningSimulator } from '../../src/hmc-simulator/index.js';
 import { installCrds } from '../../src/devenv/install-crds.js';
 import { freshNamespace, kubeConfig } from '../harness/kube.js';
 import { applyObjects, sampleObjects, waitFor } from '../harness/operator.js';

@@ -7,9 +7,9 @@ import {
   encodeEnvelope,
   parseReply,
   parseRequest,
-} from '../../src/controllers/nova-bridge/codec.js';
-import { CodecError, RpcFailure, noSuchMethod } from '../../src/controllers/nova-bridge/errors.js';
-import { ComputeServer, toFailure } from '../../src/controllers/nova-bridge/compute-server.js';
+} from '../../src/nova-bridge/codec.js';
+import { CodecError, RpcFailure, noSuchMethod } from '../../src/nova-bridge/errors.js';
+import { ComputeServer, toFailure } from '../../src/nova-bridge/compute-server.js';
 import pino from 'pino';
 
 describe('oslo envelope and messages', () => {

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { CpcSubset, Partition, PartitionHba, PartitionNic } from '../../src/crds/index.js';
-import { NovaBridge } from '../../src/controllers/nova-bridge/bridge.js';
-import { LABEL_INSTANCE } from '../../src/controllers/nova-bridge/translate.js';
+import { NovaBridge } from '../../src/nova-bridge/bridge.js';
+import { LABEL_INSTANCE } from '../../src/nova-bridge/translate.js';
 import { HmcSession } from '../../src/hmc/session.js';
 import {
   applyObjects,

@@ -1,22 +1,14 @@
-import { TranslateError } from '../../src/controllers/nova-bridge/errors.js';
+import { TranslateError } from '../../src/nova-bridge/errors.js';
 import {
   applyUpdates,
   makeObject,
   readBlockDeviceMappings,
   readInstance,
   withChanges,
-} from '../../src/controllers/nova-bridge/objects.js';
-import { lunToHex, resolveBoot, translateBuild } from '../../src/controllers/nova-bridge/translate.js';
-import {
-  computeNodeResources,
-  computeNodeUuid,
-  hypervisorVersion,
-} from '../../src/controllers/nova-bridge/service.js';
-import {
-  devicesReady,
-  hbaWwpns,
-  partitionFailure,
-} from '../../src/controllers/nova-bridge/partition-state.js';
+} from '../../src/nova-bridge/objects.js';
+import { lunToHex, resolveBoot, translateBuild } from '../../src/nova-bridge/translate.js';
+import { computeNodeResources, computeNodeUuid, hypervisorVersion } from '../../src/nova-bridge/service.js';
+import { devicesReady, hbaWwpns, partitionFailure } from '../../src/nova-bridge/partition-state.js';
 import type { Partition } from '../../src/crds/index.js';
 
 const UUID = '11111111-2222-4333-8444-555555555555';

@@ -1,6 +1,6 @@
 // What the bridge reads from a Partition's status (pure): running, stopped, failed, HBA WWPNs.
-import { CONDITION_REASON } from '../../crds/common.js';
-import type { Partition } from '../../crds/partition.js';
+import { CONDITION_REASON } from '../crds/common.js';
+import type { Partition } from '../crds/partition.js';
 
 /** Ready/Synced reasons the operator will not get past without a change of the request. */
 const TERMINAL_REASONS = new Set<string>([

@@ -1,8 +1,8 @@
 // The compute RPC methods the bridge serves, each turned into CR changes plus the Instance state
 // reports nova-compute would send. Unknown methods are answered NoSuchMethod by the server.
 import type { Logger } from 'pino';
-import type { CpcSubset } from '../../crds/cpcsubset.js';
-import type { Partition } from '../../crds/partition.js';
+import type { CpcSubset } from '../crds/cpcsubset.js';
+import type { Partition } from '../crds/partition.js';
 import type { RpcRequest } from './codec.js';
 import type { ComputeMethod } from './compute-server.js';
 import type { ConductorClient } from './conductor-client.js';

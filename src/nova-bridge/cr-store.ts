@@ -2,11 +2,11 @@
 // Nova instance uuid by this host, and watches their Partitions (an informer, never the HMC).
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { API_GROUP, API_GROUP_VERSION, API_VERSION, PLURAL } from '../../crds/common.js';
-import type { CpcSubset } from '../../crds/cpcsubset.js';
-import type { Partition } from '../../crds/partition.js';
-import { SupervisedInformer, watchPath } from '../../runtime/informer.js';
-import { isNotFound } from '../kube.js';
+import { API_GROUP, API_GROUP_VERSION, API_VERSION, PLURAL } from '../crds/common.js';
+import type { CpcSubset } from '../crds/cpcsubset.js';
+import type { Partition } from '../crds/partition.js';
+import { SupervisedInformer, watchPath } from '../runtime/informer.js';
+import { isNotFound } from '../controllers/kube.js';
 import { LABEL_HOST, LABEL_INSTANCE, type DesiredResources } from './translate.js';
 
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);

@@ -2,8 +2,8 @@
 // and the CPC subset's resources reported as nova-dpm did.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CpcSubset } from '../../crds/cpcsubset.js';
-import type { Partition } from '../../crds/partition.js';
+import type { CpcSubset } from '../crds/cpcsubset.js';
+import type { Partition } from '../crds/partition.js';
 import type { ConductorClient } from './conductor-client.js';
 import { RemoteRpcError } from './errors.js';
 import { adminContext } from './instance-state.js';

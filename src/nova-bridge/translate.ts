@@ -1,7 +1,7 @@
 // Nova request -> desired dpm-operator resources (pure). One Partition per instance (named by the
 // instance uuid), one PartitionHba per storage adapter port of the CpcSubset, one PartitionNic per VIF.
-import { API_GROUP_VERSION, type AdapterPort } from '../../crds/common.js';
-import type { FcpVolumeBoot, PartitionSpec } from '../../crds/partition.js';
+import { API_GROUP_VERSION, type AdapterPort } from '../crds/common.js';
+import type { FcpVolumeBoot, PartitionSpec } from '../crds/partition.js';
 import { TranslateError } from './errors.js';
 import type { BdmView, FcConnection, InstanceView } from './objects.js';
 
