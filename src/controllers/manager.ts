@@ -17,6 +17,7 @@ import {
 import { SupervisedInformer, watchPath } from '../runtime/informer.js';
 import { generationOrMetadataChanged } from '../runtime/predicates.js';
 import { WorkQueue } from '../runtime/workqueue.js';
+import type { SessionLedger } from '../hmc/session-ledger.js';
 import { HmcConnections, type HmcConnection } from './connections.js';
 import { CpcSubsetReconciler } from './cpcsubset/reconciler.js';
 import { KubeWriter } from './kube.js';
@@ -37,6 +38,8 @@ export interface ManagerOptions {
   subsetResyncMs?: number;
   /** STOMP port override (tests and the simulator); the HMC's own is 61612. */
   stompPort?: number;
+  /** Records HMC session ids (Secrets are read by name only: credentials, and this ledger). */
+  sessionLedger?: (connectionKey: string) => SessionLedger;
   /**
    * Label selector for the CpcSubsets this operator serves (one Helm release per HMC in a shared namespace).
    * Partitions of other subsets are then left alone entirely, not reported as missing their subset.
@@ -124,8 +127,6 @@ export class OperatorManager {
   readonly partitionQueue = new WorkQueue();
   readonly subsetQueue = new WorkQueue();
   readonly connections: HmcConnections;
-  /** HMC credential Secrets: an edit re-checks the subsets using them (new session, old one logged off). */
-  readonly secrets: SupervisedInformer<k8s.V1Secret>[];
   private readonly uriIndex = new Map<string, string>();
   private readonly abort = new AbortController();
   private workers: Promise<unknown> | undefined;
@@ -145,24 +146,12 @@ export class OperatorManager {
     this.partitions = new MultiInformer(kc, PLURAL.Partition, namespaces, opts.resyncMs, log);
     this.nics = new MultiInformer(kc, PLURAL.PartitionNic, namespaces, opts.resyncMs, log);
     this.hbas = new MultiInformer(kc, PLURAL.PartitionHba, namespaces, opts.resyncMs, log);
-    const core = kc.makeApiClient(k8s.CoreV1Api);
-    this.secrets = (namespaces.length ? namespaces : [undefined]).map(
-      (ns) =>
-        new SupervisedInformer<k8s.V1Secret>({
-          kubeConfig: kc,
-          path: watchPath('v1', 'secrets', ns),
-          list: () =>
-            (ns ? core.listNamespacedSecret({ namespace: ns }) : core.listSecretForAllNamespaces()) as never,
-          name: 'secrets',
-          logger: log,
-          resyncMs: 0,
-        }),
-    );
     this.connections = new HmcConnections({
       kubeConfig: kc,
       log,
       metricsRegistry: opts.metricsRegistry,
       stompPort: () => opts.stompPort,
+      ledger: opts.sessionLedger,
       onChange: (_conn: HmcConnection, uri) => {
         if (uri === undefined) {
           for (const p of this.partitions.list()) this.partitionQueue.add(keyOf(p));
@@ -210,18 +199,6 @@ export class OperatorManager {
 
   private wireEvents(): void {
     const q = this.partitionQueue;
-    const secretChanged = (sec: k8s.V1Secret): void => {
-      for (const sub of this.subsets.list(sec.metadata?.namespace)) {
-        if (sub.spec.hmc.credentialsSecretRef.name === sec.metadata?.name) this.subsetQueue.add(keyOf(sub));
-      }
-    };
-    for (const inf of this.secrets) {
-      inf.addEventHandler({
-        add: secretChanged,
-        update: (a, b) => a.metadata?.resourceVersion !== b.metadata?.resourceVersion && secretChanged(b),
-        delete: secretChanged,
-      });
-    }
     const enqueueParent = (o: PartitionNic | PartitionHba): void =>
       q.add(`${o.metadata.namespace ?? ''}/${o.spec.partitionRef.name}`);
     // Partitions refused by the subset's limits get another chance whenever the subset's load changes.
@@ -280,12 +257,9 @@ export class OperatorManager {
   }
 
   private allInformers(): SupervisedInformer<k8s.KubernetesObject>[] {
-    return [
-      ...[this.subsets, this.partitions, this.nics, this.hbas].flatMap(
-        (m) => m.informers as SupervisedInformer<k8s.KubernetesObject>[],
-      ),
-      ...(this.secrets as SupervisedInformer<k8s.KubernetesObject>[]),
-    ];
+    return [this.subsets, this.partitions, this.nics, this.hbas].flatMap(
+      (m) => m.informers as SupervisedInformer<k8s.KubernetesObject>[],
+    );
   }
 
   /** Starts informers and waits until their caches are filled. */
@@ -336,12 +310,18 @@ export class OperatorManager {
     ]);
   }
 
-  /** Graceful: stop taking work, let in-flight reconciles finish, close HMC sessions (logoff). */
-  async stop(): Promise<void> {
+  /**
+   * Graceful: stop taking work, let in-flight reconciles finish (for at most `drainMs`), close the HMC
+   * sessions (logoff; this also ends reconciles still waiting on the HMC), stop the informers.
+   */
+  async stop(drainMs = Infinity): Promise<void> {
     this.abort.abort();
-    await this.workers;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((r) => (timer = setTimeout(r, Math.min(drainMs, 2 ** 31 - 1))));
+    await Promise.race([this.workers, late]);
+    clearTimeout(timer);
+    await this.connections.closeAll();
     const all = this.allInformers();
     await Promise.all(all.map((i) => i.stop()));
-    await this.connections.closeAll();
   }
 }

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { EventRecorder } from '../runtime/events.js';
 import { HealthServer } from '../runtime/health.js';
 import { LeaderElector } from '../runtime/leader-election.js';
+import { SecretSessionLedger } from '../runtime/session-ledger.js';
 import { createMetrics } from '../runtime/metrics.js';
 import { OperatorManager } from './manager.js';
 import type { EventSink } from './outcome.js';
@@ -23,6 +24,13 @@ export interface OperatorOptions {
   stompPort?: number;
   resyncMs?: number;
   subsetSelector?: string;
+  /** The Secret the HMC session ids are recorded in (so a successor logs off what a killed process left). */
+  sessionSecret?: { namespace: string; name: string };
+  /**
+   * The whole graceful stop (drain, logoff, Lease release) fits in this; keep it below the pod's
+   * terminationGracePeriodSeconds. Default 25 s (the chart's grace period is 30 s).
+   */
+  shutdownTimeoutMs?: number;
 }
 
 export interface RunningOperator {
@@ -44,6 +52,11 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
   const { log } = opts;
   const identity = `${process.env.POD_NAME ?? hostname()}_${randomBytes(4).toString('hex')}`;
   const metrics = createMetrics();
+  const ledger =
+    opts.sessionSecret &&
+    new SecretSessionLedger(opts.kubeConfig, opts.sessionSecret.namespace, opts.sessionSecret.name, log);
+  if (!ledger)
+    log.warn('no --session-secret: HMC sessions of a killed process stay logged on until they expire');
   const recorder = new EventRecorder({
     kubeConfig: opts.kubeConfig,
     component: 'dpm-operator',
@@ -60,6 +73,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     stompPort: opts.stompPort,
     resyncMs: opts.resyncMs,
     subsetSelector: opts.subsetSelector,
+    sessionLedger: ledger ? (key) => ledger.forConnection(key) : undefined,
     onReconcile: (controller, _key, result, seconds) => {
       metrics.reconcileTotal.inc({ controller, result });
       metrics.reconcileDuration.observe({ controller }, seconds);
@@ -98,20 +112,33 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     { metricsPort, namespaces: opts.namespaces.length ? opts.namespaces : 'all' },
     'dpm-operator starting',
   );
+  const syncStart = Date.now();
   await manager.startInformers();
+  log.info({ ms: Date.now() - syncStart }, 'informers synced');
   const abort = new AbortController();
+  const shutdownMs = opts.shutdownTimeoutMs ?? 25_000;
+  let leading: Promise<void> | undefined;
   let stopped: Promise<void> | undefined;
+  // Order matters: the Lease is released last, so no successor leads while this process still talks to
+  // the HMC. 10 s of the budget are kept for the logoff (5 s timeout) and the Lease release.
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
-      log.info('shutting down: finishing in-flight reconciles, logging off the HMC');
+      const t0 = Date.now();
+      log.info(
+        { budgetMs: shutdownMs },
+        'shutting down: finishing in-flight reconciles, logging off the HMC',
+      );
+      await manager.stop(Math.max(0, shutdownMs - 10_000));
       abort.abort();
-      await manager.stop();
+      await leading;
       await health.stop();
+      log.info({ ms: Date.now() - t0 }, 'stopped: HMC sessions logged off, Lease released');
     })());
   let done: Promise<void>;
   if (elector) {
-    // run() returns when leadership is lost or the signal aborts; either way the process stops.
-    done = elector.run(abort.signal).then(() => stop());
+    // run() returns when leadership is lost or, after stop(), when the Lease is released.
+    leading = elector.run(abort.signal);
+    done = leading.then(() => stop());
   } else {
     manager.startWorkers();
     done = new Promise<void>((resolve) =>

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { AdapterManager } from './adapter.js';
 import { CpcManager } from './cpc.js';
 import { HbaManager } from './hba.js';
@@ -60,7 +59,7 @@ export class HmcClient {
       if (opts.notifications !== false) {
         const nopts = typeof opts.notifications === 'object' ? opts.notifications : {};
         notifications = new NotificationClient(session, {
-          logger: opts.logger,
+          logger: session.logger,
           ...nopts,
           stompPort: opts.stompPort,
         });
@@ -79,55 +78,4 @@ export class HmcClient {
     await this.notifications?.stop().catch(() => undefined);
     await this.session.close();
   }
-}
-
-/** Clients shared per HMC and credentials (one session per CpcSubset credentials, not per reconcile). */
-export interface HmcClientFactory {
-  /** The client for these connection settings; connects on first use, reuses it afterwards. */
-  get(opts: HmcClientOptions): Promise<HmcClient>;
-  /** Close and forget the client for these settings (e.g. the CpcSubset was deleted). */
-  release(opts: Pick<HmcClientOptions, 'hosts' | 'userid'>): Promise<void>;
-  closeAll(): Promise<void>;
-}
-
-/**
- * A factory for controllers: `defaults` (logger, metrics registry, timeouts, ...) are merged under
- * each call's options. A changed password or CA for the same hosts+userid replaces the client.
- */
-export function createHmcClientFactory(defaults: Partial<HmcClientOptions> = {}): HmcClientFactory {
-  const clients = new Map<string, { fingerprint: string; client: Promise<HmcClient> }>();
-  const keyOf = (o: Pick<HmcClientOptions, 'hosts' | 'userid'>): string => `${o.hosts.join(',')}|${o.userid}`;
-  const fingerprintOf = (o: HmcClientOptions): string =>
-    createHash('sha256')
-      .update(
-        JSON.stringify([o.password, String(o.ca ?? ''), o.insecureSkipTLSVerify ?? false, o.stompPort ?? 0]),
-      )
-      .digest('hex');
-  const release = async (o: Pick<HmcClientOptions, 'hosts' | 'userid'>): Promise<void> => {
-    const entry = clients.get(keyOf(o));
-    clients.delete(keyOf(o));
-    await entry?.client.then((c) => c.close()).catch(() => undefined);
-  };
-  return {
-    async get(opts) {
-      const merged: HmcClientOptions = { ...defaults, ...opts };
-      const key = keyOf(merged);
-      const fingerprint = fingerprintOf(merged);
-      const existing = clients.get(key);
-      if (existing && existing.fingerprint === fingerprint) return existing.client;
-      if (existing) await release(merged);
-      const client = HmcClient.connect(merged);
-      clients.set(key, { fingerprint, client });
-      client.catch(() => {
-        if (clients.get(key)?.client === client) clients.delete(key);
-      });
-      return client;
-    },
-    release,
-    async closeAll() {
-      const all = [...clients.values()];
-      clients.clear();
-      await Promise.all(all.map((e) => e.client.then((c) => c.close()).catch(() => undefined)));
-    },
-  };
 }

@@ -1,6 +1,7 @@
 /** The production HMC Web Services client (see client.ts for the entry point). */
 export * from './errors.js';
-export { HmcClient, createHmcClientFactory, type HmcClientFactory, type HmcClientOptions } from './client.js';
+export { HmcClient, type HmcClientOptions } from './client.js';
+export type { SessionLedger, RecordedSession } from './session-ledger.js';
 export {
   HmcSession,
   DEFAULT_HMC_PORT,

@@ -142,3 +142,8 @@ A name of at most .max characters: .name itself, or its first characters plus a 
 {{- .name }}
 {{- end }}
 {{- end }}
+
+{{/* The Secret recording the operator's HMC session ids (see templates/secret-hmc-sessions.yaml). */}}
+{{- define "dpm-operator.sessionSecretName" -}}
+{{ include "dpm-operator.fullname" . }}-hmc-sessions
+{{- end }}

@@ -1,0 +1,103 @@
+// `dpm-operator run` as a child process of the benchmark (one node process: `node --import tsx`), so its
+// RSS and CPU are its own, read from /proc.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import { join } from 'node:path';
+import { freePort } from '../src/devenv/control-plane.js';
+
+const TICKS_PER_S = 100; // USER_HZ on Linux
+
+export interface ProcSample {
+  /** Resident set size now, MiB. */
+  readonly rssMiB: number;
+  /** Peak resident set size (VmHWM), MiB. */
+  readonly peakRssMiB: number;
+  /** User + system CPU seconds since the process started. */
+  readonly cpuSeconds: number;
+}
+
+export interface BenchOperator {
+  readonly pid: number;
+  readonly metricsPort: number;
+  readonly startedAt: number;
+  sample(): Promise<ProcSample>;
+  /** ms from spawn until /readyz answered 200 (informers synced). */
+  ready(timeoutMs: number): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startBenchOperator(opts: {
+  kubeconfigPath: string;
+  namespace: string;
+  stompPort: number;
+  concurrency: number;
+  logFile: string;
+}): Promise<BenchOperator> {
+  const metricsPort = await freePort();
+  const root = join(import.meta.dirname, '..');
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(root, 'src', 'cli.ts'),
+      'run',
+      `--kubeconfig=${opts.kubeconfigPath}`,
+      `--namespaces=${opts.namespace}`,
+      `--concurrency=${opts.concurrency}`,
+      `--metrics-port=${metricsPort}`,
+      `--stomp-port=${opts.stompPort}`,
+      '--log-level=info',
+    ],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, POD_NAMESPACE: opts.namespace } },
+  );
+  const startedAt = Date.now();
+  const log = createWriteStream(opts.logFile);
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  let exited = false;
+  const exit = new Promise<void>((r) => child.once('exit', () => ((exited = true), r())));
+  const pid = child.pid ?? 0;
+  return {
+    pid,
+    metricsPort,
+    startedAt,
+    async sample() {
+      const status = await readFile(`/proc/${pid}/status`, 'utf8');
+      const kb = (k: string): number => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+      const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+      // fields after "pid (comm) ": state=0 ... utime=11, stime=12
+      const cpu = (Number(stat[11]) + Number(stat[12])) / TICKS_PER_S;
+      return { rssMiB: kb('VmRSS') / 1024, peakRssMiB: kb('VmHWM') / 1024, cpuSeconds: cpu };
+    },
+    async ready(timeoutMs) {
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        if (exited) throw new Error(`the operator exited before it was ready; see ${opts.logFile}`);
+        if ((await status(metricsPort, '/readyz').catch(() => 0)) === 200) return Date.now() - startedAt;
+        if (Date.now() > end)
+          throw new Error(`operator not ready after ${timeoutMs} ms; see ${opts.logFile}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async stop() {
+      if (!exited) child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exit;
+      clearTimeout(t);
+      log.end();
+    },
+  };
+}
+
+function status(port: number, path: string): Promise<number> {
+  return new Promise((res, rej) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent: false }, (r) => {
+      r.resume();
+      res(r.statusCode ?? 0);
+    });
+    req.on('error', rej);
+  });
+}
