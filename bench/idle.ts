@@ -12,7 +12,9 @@ export interface IdleResult {
   readyMs: number;
   /** /readyz time of the same process with no custom resources (process start, no informer data). */
   readyEmptyMs: number;
-  informerSyncMs: number;
+  /** The operator's own measurement: list + watch of the four CRDs until the caches are filled. */
+  informerSyncMs: number | null;
+  informerSyncEmptyMs: number | null;
   rssMiB: number;
   peakRssMiB: number;
   cpuSecondsToSettle: number;
@@ -23,6 +25,7 @@ export interface IdleResult {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function runIdle(
+  cli: string,
   kc: k8s.KubeConfig,
   kubeconfigPath: string,
   workDir: string,
@@ -32,6 +35,7 @@ export async function runIdle(
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const start = async (ns: string) =>
     startBenchOperator({
+      cli,
       kubeconfigPath,
       namespace: ns,
       stompPort: 61612,
@@ -41,6 +45,7 @@ export async function runIdle(
   await core.createNamespace({ body: { metadata: { name: 'bench-empty' } } });
   const empty = await start('bench-empty');
   const readyEmptyMs = await empty.ready(120_000);
+  const informerSyncEmptyMs = (await empty.informerSyncMs()) ?? null;
   await empty.stop();
 
   const ns = 'bench-idle';
@@ -72,7 +77,8 @@ export async function runIdle(
       partitionCrs: m,
       readyMs,
       readyEmptyMs,
-      informerSyncMs: Math.max(0, readyMs - readyEmptyMs),
+      informerSyncMs: (await op.informerSyncMs()) ?? null,
+      informerSyncEmptyMs,
       rssMiB: +after.rssMiB.toFixed(1),
       peakRssMiB: +after.peakRssMiB.toFixed(1),
       cpuSecondsToSettle: +settled.cpuSeconds.toFixed(1),

@@ -1,8 +1,9 @@
-// `dpm-operator run` as a child process of the benchmark (one node process: `node --import tsx`), so its
-// RSS and CPU are its own, read from /proc.
-import { spawn, type ChildProcess } from 'node:child_process';
+// `dpm-operator run` as a child process of the benchmark, compiled as the image runs it (`node
+// dist/src/cli.js`, no TypeScript loader in the process), so its RSS and CPU are its own, read from /proc.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile, symlink } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import http from 'node:http';
 import { join } from 'node:path';
 import { freePort } from '../src/devenv/control-plane.js';
@@ -18,6 +19,26 @@ export interface ProcSample {
   readonly cpuSeconds: number;
 }
 
+const root = join(import.meta.dirname, '..');
+
+/** Compiles the operator into `dir` (as the Dockerfile does); returns the path of its cli.js. */
+export async function buildOperator(dir: string): Promise<string> {
+  await promisify(execFile)(
+    process.execPath,
+    [
+      join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      'tsconfig.build.json',
+      '--outDir',
+      join(dir, 'dist'),
+    ],
+    { cwd: root },
+  );
+  await copyFile(join(root, 'package.json'), join(dir, 'package.json'));
+  await symlink(join(root, 'node_modules'), join(dir, 'node_modules'));
+  return join(dir, 'dist', 'src', 'cli.js');
+}
+
 export interface BenchOperator {
   readonly pid: number;
   readonly metricsPort: number;
@@ -25,10 +46,13 @@ export interface BenchOperator {
   sample(): Promise<ProcSample>;
   /** ms from spawn until /readyz answered 200 (informers synced). */
   ready(timeoutMs: number): Promise<number>;
+  /** The operator's own "informers synced" measurement (ms), from its log. */
+  informerSyncMs(): Promise<number | undefined>;
   stop(): Promise<void>;
 }
 
 export async function startBenchOperator(opts: {
+  cli: string;
   kubeconfigPath: string;
   namespace: string;
   stompPort: number;
@@ -36,13 +60,10 @@ export async function startBenchOperator(opts: {
   logFile: string;
 }): Promise<BenchOperator> {
   const metricsPort = await freePort();
-  const root = join(import.meta.dirname, '..');
   const child: ChildProcess = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      join(root, 'src', 'cli.ts'),
+      opts.cli,
       'run',
       `--kubeconfig=${opts.kubeconfigPath}`,
       `--namespaces=${opts.namespace}`,
@@ -81,6 +102,14 @@ export async function startBenchOperator(opts: {
           throw new Error(`operator not ready after ${timeoutMs} ms; see ${opts.logFile}`);
         await new Promise((r) => setTimeout(r, 100));
       }
+    },
+    async informerSyncMs() {
+      const text = await readFile(opts.logFile, 'utf8');
+      for (const line of text.split('\n')) {
+        if (!line.includes('"informers synced"')) continue;
+        return (JSON.parse(line) as { ms?: number }).ms;
+      }
+      return undefined;
     },
     async stop() {
       if (!exited) child.kill('SIGTERM');

@@ -15,6 +15,7 @@ import { startControlPlane } from '../src/devenv/control-plane.js';
 import { installCrds } from '../src/devenv/install-crds.js';
 import { runIdle, type IdleResult } from './idle.js';
 import { renderMarkdown } from './report.js';
+import { buildOperator } from './operator-process.js';
 import { runScale, type ScaleResult } from './scenario.js';
 
 const { values } = parseArgs({
@@ -61,7 +62,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   const loadBefore = machine();
   const work = await mkdtemp(join(tmpdir(), 'dpm-bench-'));
-  log(`work dir ${work} (operator logs, seeds)`);
+  log(`work dir ${work} (operator logs, seeds); compiling the operator`);
+  const cli = await buildOperator(join(work, 'build'));
   const cp = await startControlPlane({ log: (l) => log(l) });
   const scale: ScaleResult[] = [];
   let idle: IdleResult | undefined;
@@ -71,11 +73,11 @@ async function main(): Promise<void> {
     await installCrds(kc);
     for (const n of ns) {
       log(`scale run n=${n}`);
-      scale.push(await runScale(kc, cp.kubeconfigPath, work, { ...common, n }, log));
+      scale.push(await runScale(cli, kc, cp.kubeconfigPath, work, { ...common, n }, log));
     }
     if (idleCrs > 0) {
       log(`memory phase: ${idleCrs} Partition CRs`);
-      idle = await runIdle(kc, cp.kubeconfigPath, work, idleCrs, log);
+      idle = await runIdle(cli, kc, cp.kubeconfigPath, work, idleCrs, log);
     }
   } finally {
     await cp.stop();

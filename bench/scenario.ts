@@ -58,6 +58,7 @@ export function lowerBoundMs(
 }
 
 export async function runScale(
+  cli: string,
   kc: k8s.KubeConfig,
   kubeconfigPath: string,
   workDir: string,
@@ -91,6 +92,7 @@ export async function runScale(
     ns,
   );
   const op = await startBenchOperator({
+    cli,
     kubeconfigPath,
     namespace: ns,
     stompPort: sim.stompPort,
