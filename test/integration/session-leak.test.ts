@@ -55,6 +55,24 @@ async function loggedOnSessions(sim: RunningSimulator): Promise<number> {
   }
 }
 
+/** Top-level keys of a JSON object text as written, duplicates included (JSON.parse keeps only the last). */
+function writtenKeys(line: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+    else if (c === '"') {
+      let j = i + 1;
+      while (line[j] !== '"') j += line[j] === '\\' ? 2 : 1;
+      if (depth === 1 && line[j + 1] === ':') keys.push(line.slice(i + 1, j));
+      i = j;
+    }
+  }
+  return keys;
+}
+
 interface OperatorProcess {
   child: ChildProcess;
   output: () => string;
@@ -167,5 +185,16 @@ describe('HMC sessions across operator restarts', () => {
       .readNamespacedLease({ namespace: ns, name: 'dpm-operator' });
     expect(lease.spec?.holderIdentity ?? '').toBe('');
     expect(op.output()).toContain('stopped: HMC sessions logged off, Lease released');
+
+    // Every log line of every process is valid JSON without repeated keys, and no credential in it.
+    const lines = running.flatMap((p) => p.output().split('\n')).filter((l) => l.trim() !== '');
+    expect(lines.some((l) => l.includes('logged off HMC sessions a previous operator process left'))).toBe(
+      true,
+    );
+    for (const line of lines) {
+      const keys = writtenKeys(line);
+      expect(Object.keys(JSON.parse(line) as object).sort()).toEqual([...keys].sort());
+      expect(line).not.toContain(sim.password);
+    }
   }, 300_000);
 });
