@@ -11,6 +11,9 @@ import { JobStore } from './jobs.js';
 import { NotificationHub } from './notifications.js';
 import { Router } from './router.js';
 import { adapterRoutes } from './routes/adapters.js';
+import { adapterOpRoutes } from './routes/adapter-ops.js';
+import { consoleRoutes } from './routes/console.js';
+import { serviceRoutes } from './routes/services.js';
 import { aggregationRoutes, type InnerDispatch } from './routes/aggregation.js';
 import { cpcRoutes } from './routes/cpcs.js';
 import { hbaRoutes } from './routes/hbas.js';
@@ -97,6 +100,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     ...nicRoutes,
     ...hbaRoutes,
     ...adapterRoutes,
+    ...adapterOpRoutes,
+    ...consoleRoutes,
+    ...serviceRoutes,
     ...virtualSwitchRoutes,
     ...storageGroupRoutes,
     ...storageVolumeRoutes,

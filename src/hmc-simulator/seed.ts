@@ -82,6 +82,13 @@ export function loadSeed(store: Store, doc: object): SeedInfo {
   };
   for (const c of nodes(def['consoles'])) {
     const p = props(c);
+    delete p['password'];
+    store.add({
+      uri: '/api/console',
+      cls: 'console',
+      parent: '',
+      props: { ...p, 'object-uri': '/api/console', class: 'console', parent: null },
+    });
     if (typeof p['name'] === 'string') info.hmcName = p['name'];
     if (typeof p['version'] === 'string') info.hmcVersion = p['version'];
     for (const u of nodes(c['users'])) {
