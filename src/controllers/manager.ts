@@ -20,7 +20,7 @@ import { WorkQueue } from '../runtime/workqueue.js';
 import type { SessionLedger } from '../hmc/session-ledger.js';
 import { HmcConnections, type HmcConnection } from './connections.js';
 import { CpcSubsetReconciler } from './cpcsubset/reconciler.js';
-import { KubeWriter } from './kube.js';
+import { ApiKubeWriter } from './kube.js';
 import type { EventSink, Outcome, ReadCache } from './outcome.js';
 import { PartitionReconciler } from './partition/reconciler.js';
 
@@ -127,7 +127,8 @@ export class OperatorManager {
   readonly partitionQueue = new WorkQueue();
   readonly subsetQueue = new WorkQueue();
   readonly connections: HmcConnections;
-  private readonly uriIndex = new Map<string, string>();
+  /** HMC partition URI -> Partition key, derived from the informer (status.partitionUri): routes notifications. */
+  private readonly keyByUri = new Map<string, string>();
   private readonly abort = new AbortController();
   private workers: Promise<unknown> | undefined;
   private readonly partitionReconciler: PartitionReconciler;
@@ -157,11 +158,11 @@ export class OperatorManager {
           for (const p of this.partitions.list()) this.partitionQueue.add(keyOf(p));
           return;
         }
-        const key = this.uriIndex.get(uri);
+        const key = this.keyByUri.get(uri);
         if (key) this.partitionQueue.add(key);
       },
     });
-    const writer = new KubeWriter(kc);
+    const writer = new ApiKubeWriter(kc);
     this.partitionReconciler = new PartitionReconciler({
       partitions: this.partitions,
       nics: this.nics,
@@ -171,7 +172,6 @@ export class OperatorManager {
       writer,
       events: opts.events,
       log: log.child({ controller: 'partition' }),
-      uriIndex: this.uriIndex,
       ignoreUnknownSubsets: Boolean(opts.subsetSelector),
     });
     this.subsetReconciler = new CpcSubsetReconciler({
@@ -185,13 +185,9 @@ export class OperatorManager {
       resyncMs: opts.subsetResyncMs ?? 600_000,
       onDrift: (uris) => {
         for (const uri of uris) {
-          const key = this.uriIndex.get(uri);
+          const key = this.keyByUri.get(uri);
           if (key) this.partitionQueue.add(key);
         }
-      },
-      onReady: (ns, name) => {
-        for (const p of this.partitions.list(ns))
-          if (p.spec.cpcSubsetRef.name === name) this.partitionQueue.add(keyOf(p));
       },
     });
     this.wireEvents();
@@ -208,9 +204,28 @@ export class OperatorManager {
         if (refused && p.spec.cpcSubsetRef.name === subset) q.add(keyOf(p));
       }
     };
+    const track = (o: Partition, present: boolean): void => {
+      const uri = o.status?.partitionUri;
+      if (uri && present) this.keyByUri.set(uri, keyOf(o));
+      else if (uri) this.keyByUri.delete(uri);
+    };
+    // A subset's usage columns follow its partitions (a cache-only pass, coalesced over a second).
+    const usageChanged = (a: Partition | undefined, b: Partition): void => {
+      const load = (p: Partition | undefined): string =>
+        p ? `${Boolean(p.status?.partitionUri)}/${p.spec.processors.ifls}/${p.spec.memory.initialMiB}` : '';
+      if (load(a) !== load(b))
+        this.subsetQueue.addAfter(`${b.metadata.namespace ?? ''}/${b.spec.cpcSubsetRef.name}`, 1000);
+    };
     this.partitions.on({
-      add: (o) => q.add(keyOf(o)),
+      add: (o) => {
+        track(o, true);
+        usageChanged(undefined, o);
+        q.add(keyOf(o));
+      },
       update: (a, b) => {
+        if (a.status?.partitionUri !== b.status?.partitionUri) track(a, false);
+        track(b, true);
+        usageChanged(a, b);
         // "Retry now" (Crossplane's reconcile-requested-at): skip the remaining error backoff.
         if (
           a.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED_AT] !==
@@ -223,6 +238,8 @@ export class OperatorManager {
           retryRefused(b.metadata.namespace, b.spec.cpcSubsetRef.name);
       },
       delete: (o) => {
+        track(o, false);
+        this.subsetQueue.addAfter(`${o.metadata.namespace ?? ''}/${o.spec.cpcSubsetRef.name}`, 1000);
         q.add(keyOf(o));
         retryRefused(o.metadata.namespace, o.spec.cpcSubsetRef.name);
       },
@@ -288,6 +305,7 @@ export class OperatorManager {
           const seconds = (): number => Number(process.hrtime.bigint() - t0) / 1e9;
           try {
             const out = await r.reconcile(key);
+            if (out.kind === 'retry') throw out.error; // rate-limited by the queue
             if (out.kind === 'requeue') q.addAfter(key, out.afterMs);
             this.opts.onReconcile?.(name, key, out.kind === 'requeue' ? 'requeue' : 'success', seconds());
           } catch (e) {
