@@ -74,6 +74,9 @@ export async function startBenchOperator(opts: {
     ],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, POD_NAMESPACE: opts.namespace } },
   );
+  // Never outlive the benchmark (run.ts turns SIGINT/SIGTERM into an exit).
+  const orphanGuard = (): void => void child.kill('SIGKILL');
+  process.once('exit', orphanGuard);
   const startedAt = Date.now();
   const log = createWriteStream(opts.logFile);
   child.stdout?.pipe(log);
@@ -116,6 +119,7 @@ export async function startBenchOperator(opts: {
       const t = setTimeout(() => child.kill('SIGKILL'), 30_000);
       await exit;
       clearTimeout(t);
+      process.removeListener('exit', orphanGuard);
       log.end();
     },
   };

@@ -20,6 +20,12 @@ interface Report {
 
 const s = (ms: number | null): string => (ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`);
 
+/** Measured, projected from the Active rate, or (nothing Active at the cap) only a lower limit. */
+function ratio(x: ScaleResult): string {
+  if (!x.projected) return String(x.ratio);
+  return x.activeAtEnd === 0 ? `> ${x.ratio} (none Active at the cap)` : `${x.ratio} (projected)`;
+}
+
 export function renderMarkdown(r: Report): string {
   const lines = [
     `# dpm-operator scale benchmark`,
@@ -40,13 +46,16 @@ export function renderMarkdown(r: Report): string {
       (x) =>
         `| ${x.n} | ${x.cpcs} | ${s(x.applyMs)} | ${s(x.firstActiveMs)} | ` +
         `${x.allActiveMs === null ? `${x.activeAtEnd}/${x.n} at cap` : s(x.allActiveMs)} | ${s(x.lowerBoundMs)} | ` +
-        `${x.ratio}${x.projected ? ' (projected)' : ''} | ${x.hmcRequestsPerPartition} | ` +
-        `${x.steadyRequestsPerPartitionHour} | ${x.operator.rssMiB.toFixed(0)} MiB (${x.operator.peakRssMiB.toFixed(0)}) | ` +
+        `${ratio(x)} | ${x.hmcRequestsPerPartition} | ` +
+        `${x.allActiveMs === null ? '— (not settled)' : x.steadyRequestsPerPartitionHour} | ` +
+        `${x.operator.rssMiB.toFixed(0)} MiB (${x.operator.peakRssMiB.toFixed(0)}) | ` +
         `${x.operator.cpuSecondsDuringRun} s |`,
     ),
     '',
     'Projected = the cap was reached before all partitions were Active; the wall time is extrapolated from',
-    'the rate at which partitions became Active after the first one.',
+    'the rate at which partitions became Active after the first one. HMC requests / partition counts the',
+    'requests until the cap, divided by the partitions Active then. "Not settled": the steady-state window',
+    'is only meaningful once all partitions are Active.',
     '',
   ];
   if (r.idle) {

@@ -96,4 +96,7 @@ async function main(): Promise<void> {
   console.log(renderMarkdown(report));
 }
 
+// An interrupted run still stops its operator processes ('exit' handlers) and control plane (tied to us).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 await main();
