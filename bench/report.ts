@@ -16,6 +16,8 @@ interface Report {
   durationS: number;
   scale: ScaleResult[];
   idle?: IdleResult;
+  /** Observations added by whoever ran it (what limited the run, earlier measurements). */
+  notes?: string[];
 }
 
 const s = (ms: number | null): string => (ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`);
@@ -46,7 +48,7 @@ export function renderMarkdown(r: Report): string {
       (x) =>
         `| ${x.n} | ${x.cpcs} | ${s(x.applyMs)} | ${s(x.firstActiveMs)} | ` +
         `${x.allActiveMs === null ? `${x.activeAtEnd}/${x.n} at cap` : s(x.allActiveMs)} | ${s(x.lowerBoundMs)} | ` +
-        `${ratio(x)} | ${x.hmcRequestsPerPartition} | ` +
+        `${ratio(x)} | ${x.activeAtEnd === 0 ? `${x.hmcRequests} in total` : x.hmcRequestsPerPartition} | ` +
         `${x.allActiveMs === null ? '— (not settled)' : x.steadyRequestsPerPartitionHour} | ` +
         `${x.operator.rssMiB.toFixed(0)} MiB (${x.operator.peakRssMiB.toFixed(0)}) | ` +
         `${x.operator.cpuSecondsDuringRun} s |`,
@@ -74,5 +76,6 @@ export function renderMarkdown(r: Report): string {
       '',
     );
   }
+  if (r.notes?.length) lines.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '');
   return `${lines.join('\n')}\n`;
 }

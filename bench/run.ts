@@ -5,9 +5,10 @@
 //   --cap-min 12        stop waiting for all-Active (the rest is projected from the measured rate)
 //   --steady-s 60       steady-state window               --idle 5000      Partition CRs of the memory phase (0: skip)
 //   --concurrency 4     operator --concurrency            --out bench      where report.{json,md} go
+//   --render            only re-render report.md from report.json (e.g. after adding "notes" to it)
 // Never part of `npm test`. Writes bench/report.json and bench/report.md.
 import * as k8s from '@kubernetes/client-node';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     idle: { type: 'string' },
     concurrency: { type: 'string', default: '4' },
     out: { type: 'string', default: 'bench' },
+    render: { type: 'boolean', default: false },
   },
 });
 const num = (v: string | undefined, flag: string): number => {
@@ -99,4 +101,11 @@ async function main(): Promise<void> {
 // An interrupted run still stops its operator processes ('exit' handlers) and control plane (tied to us).
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
-await main();
+if (values.render) {
+  const report = JSON.parse(await readFile(join(values.out, 'report.json'), 'utf8')) as Parameters<
+    typeof renderMarkdown
+  >[0];
+  await writeFile(join(values.out, 'report.md'), renderMarkdown(report));
+} else {
+  await main();
+}

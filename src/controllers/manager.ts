@@ -129,6 +129,12 @@ export class OperatorManager {
   readonly connections: HmcConnections;
   /** HMC partition URI -> Partition key, derived from the informer (status.partitionUri): routes notifications. */
   private readonly keyByUri = new Map<string, string>();
+  /**
+   * Partition URIs an HMC change arrived for before any Partition's status named them (a start job
+   * submitted by the reconcile that found the partition completes before that status reaches the
+   * informer): routed as soon as one does, instead of waiting for the bounded job poll.
+   */
+  private readonly unrouted = new Set<string>();
   private readonly abort = new AbortController();
   private workers: Promise<unknown> | undefined;
   private readonly partitionReconciler: PartitionReconciler;
@@ -160,6 +166,10 @@ export class OperatorManager {
         }
         const key = this.keyByUri.get(uri);
         if (key) this.partitionQueue.add(key);
+        else {
+          this.unrouted.add(uri);
+          if (this.unrouted.size > 10_000) this.unrouted.delete(this.unrouted.values().next().value!);
+        }
       },
     });
     const writer = new ApiKubeWriter(kc);
@@ -206,8 +216,10 @@ export class OperatorManager {
     };
     const track = (o: Partition, present: boolean): void => {
       const uri = o.status?.partitionUri;
-      if (uri && present) this.keyByUri.set(uri, keyOf(o));
-      else if (uri) this.keyByUri.delete(uri);
+      if (uri && present) {
+        this.keyByUri.set(uri, keyOf(o));
+        if (this.unrouted.delete(uri) && o.status?.pendingJob) q.add(keyOf(o));
+      } else if (uri) this.keyByUri.delete(uri);
     };
     // A subset's usage columns follow its partitions (a cache-only pass, coalesced over a second).
     const usageChanged = (a: Partition | undefined, b: Partition): void => {
