@@ -8,6 +8,9 @@ import { NotificationClient, type NotificationClientOptions } from './notificati
 import { PartitionManager } from './partition.js';
 import { PortManager } from './port.js';
 import { HmcSession, type HmcSessionOptions } from './session.js';
+import { StorageGroupManager } from './storage-group.js';
+import { StorageVolumeManager } from './storage-volume.js';
+import { VirtualStorageResourceManager } from './virtual-storage-resource.js';
 import { VirtualSwitchManager } from './virtual-switch.js';
 
 export interface HmcClientOptions extends HmcSessionOptions {
@@ -30,6 +33,9 @@ export class HmcClient {
   readonly adapters: AdapterManager;
   readonly ports: PortManager;
   readonly virtualSwitches: VirtualSwitchManager;
+  readonly storageGroups: StorageGroupManager;
+  readonly storageVolumes: StorageVolumeManager;
+  readonly virtualStorageResources: VirtualStorageResourceManager;
   readonly jobs: JobManager;
 
   private constructor(
@@ -45,6 +51,9 @@ export class HmcClient {
     this.adapters = new AdapterManager(session);
     this.ports = new PortManager(session);
     this.virtualSwitches = new VirtualSwitchManager(session);
+    this.storageGroups = new StorageGroupManager(session);
+    this.storageVolumes = new StorageVolumeManager(session, this.storageGroups);
+    this.virtualStorageResources = new VirtualStorageResourceManager(session);
   }
 
   /**
