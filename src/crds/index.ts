@@ -14,6 +14,7 @@ export * from './partition.js';
 export * from './partitionnic.js';
 export * from './partitionhba.js';
 export * from './storagegroup.js';
+export * from './reasons.js';
 
 /** The CRD manifests in wire form (exactly what deploy/crds holds), in a stable order. */
 export function crdManifests(): CrdManifest[] {
