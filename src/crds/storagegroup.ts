@@ -138,9 +138,10 @@ export const storageGroupSpecSchema = s.obj(
       'spec.cpcSubsetRef',
       true,
     ),
-    description: s.str('Free text stored in the HMC group description after the ownership prefix.', {
-      maxLength: 512,
-    }),
+    description: s.str(
+      'Free text stored in the HMC group description after the ownership prefix (at most 100 characters).',
+      { maxLength: 100 },
+    ),
     shared: s.bool('Whether the group may be attached to more than one partition (shared). Default false.', {
       default: false,
     }),
@@ -151,7 +152,7 @@ export const storageGroupSpecSchema = s.obj(
     }),
     maxPartitions: s.int('Maximum number of partitions the group may be attached to (1 unless shared).', {
       minimum: 1,
-      maximum: 85,
+      maximum: 64,
       default: 1,
     }),
     volumes: s.arr(
@@ -233,7 +234,7 @@ export const storageGroupStatusSchema = s.obj('Observed state of the HMC storage
       },
       ['name', 'uri'],
     ),
-    85,
+    64,
   ),
   observedGeneration: observedGenerationSchema,
   conditions: conditionsSchema,

@@ -154,22 +154,18 @@ export class StorageGroupManager {
     await this.session.post(`${groupUri}/operations/delete`, {}, { idempotent: true, notFoundOk: true });
   }
 
-  /** `POST .../operations/add-candidate-adapter-ports` {adapter-port-uris}. */
+  /** `POST .../operations/add-candidate-adapter-ports` {adapter-port-uris}. Not idempotent: 409 for a port already listed. */
   async addCandidatePorts(groupUri: string, portUris: readonly string[]): Promise<void> {
-    await this.session.post(
-      `${groupUri}/operations/add-candidate-adapter-ports`,
-      { 'adapter-port-uris': portUris },
-      { idempotent: true },
-    );
+    await this.session.post(`${groupUri}/operations/add-candidate-adapter-ports`, {
+      'adapter-port-uris': portUris,
+    });
   }
 
-  /** `POST .../operations/remove-candidate-adapter-ports` {adapter-port-uris}. */
+  /** `POST .../operations/remove-candidate-adapter-ports` {adapter-port-uris}. Not idempotent: 409 for a port not listed. */
   async removeCandidatePorts(groupUri: string, portUris: readonly string[]): Promise<void> {
-    await this.session.post(
-      `${groupUri}/operations/remove-candidate-adapter-ports`,
-      { 'adapter-port-uris': portUris },
-      { idempotent: true },
-    );
+    await this.session.post(`${groupUri}/operations/remove-candidate-adapter-ports`, {
+      'adapter-port-uris': portUris,
+    });
   }
 
   /** `GET .../operations/get-partitions`: the partitions the group is attached to (one request). */

@@ -1,7 +1,7 @@
 import type { Properties } from './resource.js';
 import type { HmcSession } from './session.js';
 import type { HmcFulfillmentState, StorageGroupManager, StorageVolumeRequest } from './storage-group.js';
-import { withProperties } from './uri.js';
+import { withProperties, withQuery } from './uri.js';
 
 /** A path to a fulfilled FCP volume (per host port: the storage's target WWPN and the LUN). */
 export interface StorageVolumePath {
@@ -47,10 +47,18 @@ export class StorageVolumeManager {
     private readonly groups: StorageGroupManager,
   ) {}
 
-  /** `GET {group}/storage-volumes`: the group's volumes in one request (the HMC's short property set). */
-  async list(groupUri: string): Promise<StorageVolumeProperties[]> {
+  /**
+   * `GET {group}/storage-volumes`: the group's volumes in one request. The HMC answers element-uri, name,
+   * fulfillment-state, size and usage; `additionalProperties` asks for more in the same request.
+   */
+  async list(
+    groupUri: string,
+    additionalProperties: readonly string[] = [],
+  ): Promise<StorageVolumeProperties[]> {
     const res = await this.session.get<{ 'storage-volumes': StorageVolumeProperties[] }>(
-      `${groupUri}/storage-volumes`,
+      withQuery(`${groupUri}/storage-volumes`, {
+        'additional-properties': additionalProperties.length ? additionalProperties.join(',') : undefined,
+      }),
     );
     return res['storage-volumes'];
   }

@@ -35,14 +35,24 @@ export interface VirtualStorageResourceFilter {
 export class VirtualStorageResourceManager {
   constructor(private readonly session: HmcSession) {}
 
-  /** `GET {group}/virtual-storage-resources` with server-side filters: one request. */
+  /**
+   * `GET {group}/virtual-storage-resources` with server-side filters: one request. The HMC answers
+   * element-uri, name, device-number, adapter-port-uri and partition-uri; `additionalProperties` (e.g.
+   * world-wide-port-name) asks for more in the same request.
+   */
   async list(
     groupUri: string,
     filter: VirtualStorageResourceFilter = {},
+    additionalProperties: readonly string[] = [],
   ): Promise<VirtualStorageResourceProperties[]> {
     const res = await this.session.get<{
       'virtual-storage-resources': VirtualStorageResourceProperties[];
-    }>(withQuery(`${groupUri}/virtual-storage-resources`, filter as QueryFilter));
+    }>(
+      withQuery(`${groupUri}/virtual-storage-resources`, {
+        ...(filter as QueryFilter),
+        'additional-properties': additionalProperties.length ? additionalProperties.join(',') : undefined,
+      }),
+    );
     return res['virtual-storage-resources'];
   }
 

@@ -1,9 +1,12 @@
 // Storage on the real kube-apiserver: the StorageGroup CRD (defaults, rejections naming the field) and the
 // storage parts of Partition (spec.storageGroups, boot from a storage volume) and CpcSubset (storageModel).
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
+import yaml from 'js-yaml';
 import { API_GROUP, API_GROUP_VERSION, API_VERSION, KIND, PLURAL } from '../../src/crds/index.js';
 import { freshNamespace, kubeConfig } from '../harness/kube.js';
-import { type Obj, create, get, installCrds, rejection, replace } from './helpers.js';
+import { type Obj, create, get, installCrds, rejection, replace, samplesDir } from './helpers.js';
 
 const kc = kubeConfig();
 let ns: string;
@@ -107,6 +110,13 @@ describe('StorageGroup admission', () => {
       true,
     );
     expect((out.spec as { maxPartitions: number }).maxPartitions).toBe(4);
+  });
+
+  it('the sample deploy/samples/storage/storagegroup.yaml is accepted (server-side dry run)', async () => {
+    const doc = yaml.load(await readFile(join(samplesDir, 'storage', 'storagegroup.yaml'), 'utf8')) as Obj;
+    const out = await create(kc, ns, doc, true);
+    expect(out.metadata.name).toBe('web-01-storage');
+    expect((out.spec as { volumes: unknown[] }).volumes).toHaveLength(2);
   });
 
   it('spec.cpcSubsetRef is immutable', async () => {
