@@ -186,6 +186,9 @@ export class OperatorManager {
           this.storageGroupReconciler.cache.invalidate(groupUri);
           const sg = this.storageGroupKeyByUri.get(groupUri);
           if (sg) this.storageGroupQueue.add(sg);
+          // Partitions using the group by HMC name (a boot volume becoming complete starts them).
+          for (const p of this.partitions.list())
+            if (p.status?.storageGroups?.some((g) => g.uri === groupUri)) this.partitionQueue.add(keyOf(p));
           return;
         }
         const key = this.keyByUri.get(uri);
@@ -198,6 +201,7 @@ export class OperatorManager {
       nics: this.nics,
       hbas: this.hbas,
       subsets: this.subsets,
+      storageGroups: this.storageGroups,
       gatewayFor: async (s) => (await this.connections.cached(s)).gateway,
       writer,
       events: opts.events,
@@ -247,6 +251,15 @@ export class OperatorManager {
       update: (a, b) => {
         track(b, true);
         if (a === b || generationOrMetadataChanged(a, b)) sq.add(keyOf(b));
+        // The Partitions using it follow its HMC URI and fulfillment (a complete boot volume starts them).
+        if (
+          a.status?.groupUri !== b.status?.groupUri ||
+          JSON.stringify(a.status?.volumes) !== JSON.stringify(b.status?.volumes)
+        ) {
+          for (const p of this.partitions.list(b.metadata.namespace))
+            if ((p.spec.storageGroups ?? []).some((g) => g.storageGroupRef?.name === b.metadata.name))
+              this.partitionQueue.add(keyOf(p));
+        }
       },
       delete: (o) => track(o, false),
     });
