@@ -1,3 +1,4 @@
+import { isNotFound } from './errors.js';
 import { expectOne, type Properties } from './resource.js';
 import type { HmcSession } from './session.js';
 import { type QueryFilter, regexLiteral, withProperties, withQuery } from './uri.js';
@@ -151,7 +152,12 @@ export class StorageGroupManager {
    * An already deleted group counts as success.
    */
   async delete(groupUri: string): Promise<void> {
-    await this.session.post(`${groupUri}/operations/delete`, {}, { idempotent: true, notFoundOk: true });
+    try {
+      await this.session.post(`${groupUri}/operations/delete`, {}, { idempotent: true });
+    } catch (e) {
+      // The session's notFoundOk is for DELETE only; this delete is a POST.
+      if (!isNotFound(e)) throw e;
+    }
   }
 
   /** `POST .../operations/add-candidate-adapter-ports` {adapter-port-uris}. Not idempotent: 409 for a port already listed. */
