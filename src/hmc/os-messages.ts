@@ -74,6 +74,8 @@ export interface FollowOptions {
   readonly stompPort?: number;
   /** Messages with a lower sequence number are not delivered (they were shown already). */
   readonly after?: number;
+  /** After subscribing, list the messages from `after` once (closes the gap to an earlier list). */
+  readonly catchUp?: boolean;
   readonly heartBeatMs?: number;
   readonly logger?: Logger;
   readonly delay?: DelayFn;
@@ -135,7 +137,7 @@ export async function followOsMessages(
     if (catchUp) deliver(await manager.list(partitionUri, { begin: last + 1 }));
     return c;
   };
-  conn = await connect(false);
+  conn = await connect(opts.catchUp ?? false);
   const loop = async (): Promise<void> => {
     while (!stop.signal.aborted) {
       const current = conn;
