@@ -49,7 +49,7 @@ describe('HmcConsoleOutput', () => {
   let partition: Partition;
 
   beforeAll(async () => {
-    sim = await startSimulator({ port: 0, stompPort: 0, jobDurationMs: 20 });
+    sim = await startSimulator({ port: 0, stompPort: 0, jobDurationMs: 20, seedName: 'z13' });
     const kc = kubeConfig();
     const ns = await freshNamespace(kc, 'novacons');
     await kc.makeApiClient(k8s.CoreV1Api).createNamespacedSecret({

@@ -17,7 +17,8 @@ let hmc: HmcSession;
 let os: OsMessageManager;
 
 beforeAll(async () => {
-  sim = await startSimulator({ port: 0, stompPort: 0, jobDurationMs: 20 });
+  // The z13 seed: FCP storage through HBAs, so a partition boots from a LUN through its HBA.
+  sim = await startSimulator({ port: 0, stompPort: 0, jobDurationMs: 20, seedName: 'z13' });
   raw = await logon(sim);
   hmc = new HmcSession({
     hosts: [`127.0.0.1:${sim.port}`],

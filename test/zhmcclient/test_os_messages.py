@@ -6,8 +6,6 @@ import time
 
 import zhmcclient
 
-from conftest import CPC_NAME  # noqa: F401  (the fixtures use the seed CPC)
-
 RT = zhmcclient.StompRetryTimeoutConfig(heartbeat_receive_cycle=1.0)
 FCP_PORT = "/api/adapters/a1b2c3d4-0000-4000-8000-0000000000f1/storage-ports/0"
 OSA_VSWITCH = "/api/virtual-switches/a1b2c3d4-0000-4000-8000-0000000000b1"
@@ -31,8 +29,9 @@ def texts(messages):
     return [m["message-text"] for m in messages]
 
 
-def test_list_os_messages_after_start(new_partition):
-    part = bootable(new_partition)
+# The z13 seed: its partitions boot from an FCP LUN through an HBA.
+def test_list_os_messages_after_start(z13_new_partition):
+    part = bootable(z13_new_partition)
     assert part.list_os_messages()["os-messages"] == []
     part.start(wait_for_completion=True)
 
@@ -56,8 +55,9 @@ def test_list_os_messages_after_start(new_partition):
     assert subset == messages[2:5]
 
 
-def test_send_os_command_and_os_message_channel(sim, session, new_partition):
-    part = bootable(new_partition)
+def test_send_os_command_and_os_message_channel(sim_z13, z13_session, z13_new_partition):
+    sim, session = sim_z13, z13_session
+    part = bootable(z13_new_partition)
     part.start(wait_for_completion=True)
     booted = part.list_os_messages()["os-messages"]
 
