@@ -133,7 +133,9 @@ export async function followOsMessages(
         log.warn({ err: (err as Error).message }, 'unparsable os-message notification');
       }
     });
-    c.subscribe(`/topic/${topic}`, 'os');
+    // Confirmed before the catch-up list, so a message is either listed or delivered, never lost.
+    if (!(await c.subscribeConfirmed(`/topic/${topic}`, 'os')))
+      log.warn({ topic }, 'no receipt for SUBSCRIBE');
     if (catchUp) deliver(await manager.list(partitionUri, { begin: last + 1 }));
     return c;
   };

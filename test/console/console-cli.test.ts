@@ -11,6 +11,7 @@ import type { Partition } from '../../src/crds/index.js';
 import { bin, repoRoot, serviceAccountKubeConfig } from '../deploy/helpers.js';
 import { getCr, startOperatorEnv, waitFor, type OperatorEnv } from '../harness/operator.js';
 
+const LIST = 'GET /api/partitions/{id}/operations/list-os-messages';
 const PLUGIN = join(repoRoot, 'bin', 'kubectl-dpm');
 const SAMPLES = [
   '00-hmc-credentials.yaml',
@@ -101,12 +102,17 @@ test('history: the boot log of web-01 from its FCP LUN with both NICs, ending at
 test('follow through `kubectl dpm console` and send with --send', async () => {
   const kubectlDir = (await bin('kubectl')).replace(/\/kubectl$/, '');
   const path = `${join(repoRoot, 'bin')}:${kubectlDir}:${process.env.PATH ?? ''}`;
+  const listsBefore = (await env.sim.admin.stats()).routes[LIST]?.count ?? 0;
   const follower = start('kubectl', ['dpm', 'console', 'web-01', '-n', env.ns, ...stompArgs], { PATH: path });
   try {
-    await waitFor('the history', async () => / login: \n$/.test(follower.stdout()), 60_000);
+    await waitFor('the history', async () => / login: \n$/.test(follower.stdout()), 120_000);
     const historyLength = follower.stdout().length;
-    // The follower subscribes after printing the history: wait until the simulator lists its topic.
-    await new Promise((r) => setTimeout(r, 1500));
+    // The follower lists once more after its subscription is confirmed: then it cannot miss the answer.
+    await waitFor(
+      'the follower subscribed',
+      async () => (await env.sim.admin.stats()).routes[LIST]!.count >= listsBefore + 2,
+      60_000,
+    );
 
     const send = await consoleRun([target, '--send', 'hostname', '--no-follow', '--tail', '0']);
     expect(send.err).toBe('');
