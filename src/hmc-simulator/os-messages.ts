@@ -131,10 +131,6 @@ export class OsConsole {
     );
   }
 
-  forget(partitionUri: string): void {
-    this.logs.delete(partitionUri);
-  }
-
   private view(p: Resource): GuestView {
     const nics = this.sim.store.list(p.uri, 'nic').map((n) => n.props);
     const hba = this.sim.store.get(String(p.props['boot-storage-device'] ?? ''));
