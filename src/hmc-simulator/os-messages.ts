@@ -94,9 +94,7 @@ export class OsConsole {
   }
 
   /** The os-message-notification topics of a session (Get Notification Topics). */
-  topicsOf(
-    sessionId: string,
-  ): {
+  topicsOf(sessionId: string): {
     'topic-type': string;
     'topic-name': string;
     'object-uri': string;
