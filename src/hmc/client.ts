@@ -5,6 +5,7 @@ import { HbaManager } from './hba.js';
 import { JobManager, type JobManagerOptions } from './jobs.js';
 import { NicManager } from './nic.js';
 import { NotificationClient, type NotificationClientOptions } from './notifications.js';
+import { OsMessageManager } from './os-messages.js';
 import { PartitionManager } from './partition.js';
 import { PortManager } from './port.js';
 import { HmcSession, type HmcSessionOptions } from './session.js';
@@ -36,6 +37,7 @@ export class HmcClient {
   readonly storageGroups: StorageGroupManager;
   readonly storageVolumes: StorageVolumeManager;
   readonly virtualStorageResources: VirtualStorageResourceManager;
+  readonly osMessages: OsMessageManager;
   readonly jobs: JobManager;
 
   private constructor(
@@ -54,6 +56,7 @@ export class HmcClient {
     this.storageGroups = new StorageGroupManager(session);
     this.storageVolumes = new StorageVolumeManager(session, this.storageGroups);
     this.virtualStorageResources = new VirtualStorageResourceManager(session);
+    this.osMessages = new OsMessageManager(session);
   }
 
   /**

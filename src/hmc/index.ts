@@ -21,6 +21,7 @@ export * from './virtual-switch.js';
 export * from './storage-group.js';
 export * from './storage-volume.js';
 export * from './virtual-storage-resource.js';
+export * from './os-messages.js';
 export { createHmcLogger, HMC_REDACT_PATHS } from './logger.js';
 export { HmcMetrics } from './metrics.js';
 export { sameHex } from './resource.js';
