@@ -112,11 +112,14 @@ describe('StorageGroup admission', () => {
     expect((out.spec as { maxPartitions: number }).maxPartitions).toBe(4);
   });
 
-  it('the sample deploy/samples/storage/storagegroup.yaml is accepted (server-side dry run)', async () => {
+  it('the samples in deploy/samples/storage are accepted (server-side dry run)', async () => {
     const doc = yaml.load(await readFile(join(samplesDir, 'storage', 'storagegroup.yaml'), 'utf8')) as Obj;
     const out = await create(kc, ns, doc, true);
     expect(out.metadata.name).toBe('web-01-storage');
     expect((out.spec as { volumes: unknown[] }).volumes).toHaveLength(2);
+    const part = yaml.load(await readFile(join(samplesDir, 'storage', 'partition.yaml'), 'utf8')) as Obj;
+    const p = await create(kc, ns, part, true);
+    expect((p.spec.boot as { type: string }).type).toBe('StorageVolume');
   });
 
   it('spec.cpcSubsetRef is immutable', async () => {

@@ -345,7 +345,14 @@ async function resolveStorage(
         uri,
         hmcName: sg.status?.hmcName ?? ref,
         fulfillmentState: sg.status?.fulfillmentState,
-        volumes: () => Promise.resolve(sg.status?.volumes ?? []),
+        // The StorageGroup's spec is authoritative for names and usages; its status adds URI and fulfillment.
+        volumes: () =>
+          Promise.resolve(
+            (sg.spec.volumes ?? []).map((v) => {
+              const seen = sg.status?.volumes?.find((x) => x.name === v.name);
+              return { ...seen, name: v.name, usage: v.usage ?? 'data' };
+            }),
+          ),
       });
     } else if (e.name) {
       const name = e.name;
@@ -365,7 +372,7 @@ async function resolveStorage(
   const label = sv.storageGroupRef?.name ?? sv.storageGroupName ?? '';
   const group = groups.find((g) => g.label === label && Boolean(g.ref) === Boolean(sv.storageGroupRef));
   const vol = group && (await group.volumes()).find((v) => v.name === sv.volume);
-  if (!group || !vol?.uri) {
+  if (!group || !vol) {
     return {
       ok: false,
       reason: 'BootVolumeNotFound',
@@ -377,6 +384,13 @@ async function resolveStorage(
       ok: false,
       reason: 'BootVolumeNotBoot',
       message: `spec.boot.storageVolume.volume: volume ${sv.volume} of storage group ${label} has usage ${vol.usage}, not boot`,
+    };
+  }
+  if (!vol.uri) {
+    return {
+      ok: false,
+      reason: 'Pending',
+      message: `volume ${sv.volume} of StorageGroup ${label} is being created`,
     };
   }
   return {

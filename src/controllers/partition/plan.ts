@@ -19,6 +19,7 @@ import type {
   ObservedNic,
   ObservedPartition,
 } from './model.js';
+import { reasonClass } from '../../crds/reasons.js';
 import { sameHex } from '../../hmc/resource.js';
 import { isOwnedHba, isOwnedNic, normalizeMac } from '../naming.js';
 
@@ -468,6 +469,9 @@ export function planPass(s: PartitionSnapshot): Action {
   if (s.job) return planJob(s.job.pending, s.job.state, s.now);
   if (!s.desired?.ok) {
     const r = s.desired ?? { reason: 'InvalidSpec' as const, message: 'desired state not resolved' };
+    // A reference that is still being set up (e.g. a StorageGroup not created yet) is waited for, not failed.
+    if (reasonClass(r.reason) === 'progressing')
+      return { kind: 'wait', reason: r.reason, message: r.message };
     return { kind: 'blocked', reason: r.reason, message: r.message };
   }
   const d = s.desired.value;
