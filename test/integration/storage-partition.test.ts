@@ -116,6 +116,13 @@ describe('Partition with storage groups (z16 seed)', () => {
     expect(stats.routes['POST /api/storage-groups']?.count).toBe(1);
     expect(stats.routes['POST /api/partitions/{id}/operations/attach-storage-group']?.count).toBe(1);
     expect(stats.routes['POST /api/partitions/{id}/operations/start']?.count).toBe(1);
+
+    // Steady state: informer resyncs every second re-run both reconcilers; none asks the HMC anything.
+    await env.sim.admin.resetStats();
+    await new Promise((r) => setTimeout(r, 5000));
+    const idle = await env.sim.admin.stats();
+    process.stdout.write(`HMC requests in 5 s of steady state (storage group + partition): ${idle.total}\n`);
+    expect(idle.total).toBe(0);
   });
 
   it('a shared group attached by HMC name is detached, not deleted, when one of its partitions goes', async () => {
