@@ -14,6 +14,7 @@ import { adapterRoutes } from './routes/adapters.js';
 import { adapterOpRoutes } from './routes/adapter-ops.js';
 import { consoleRoutes } from './routes/console.js';
 import { serviceRoutes } from './routes/services.js';
+import { partitionLinkRoutes } from './routes/partition-links.js';
 import { aggregationRoutes, type InnerDispatch } from './routes/aggregation.js';
 import { cpcRoutes } from './routes/cpcs.js';
 import { hbaRoutes } from './routes/hbas.js';
@@ -103,6 +104,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     ...adapterOpRoutes,
     ...consoleRoutes,
     ...serviceRoutes,
+    ...partitionLinkRoutes,
     ...virtualSwitchRoutes,
     ...storageGroupRoutes,
     ...storageVolumeRoutes,

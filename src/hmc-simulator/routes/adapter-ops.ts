@@ -17,8 +17,8 @@ const ADAPTER_SCHEMA: Schema = {
   'channel-path-id': { type: 'string', nullable: true, pattern: /^[0-9A-Fa-f]{2}$/ },
   'allowed-capacity': { type: 'int', min: 0 },
 };
+/** Ports cannot be renamed: `name` is read-only (400.6), as zhmcclient's e2e expects. */
 const PORT_SCHEMA: Schema = {
-  name: { type: 'string', minLen: 1, maxLen: 64 },
   description: { type: 'string', maxLen: 1024 },
 };
 
