@@ -15,6 +15,7 @@ import { adapterOpRoutes } from './routes/adapter-ops.js';
 import { consoleRoutes } from './routes/console.js';
 import { serviceRoutes } from './routes/services.js';
 import { partitionLinkRoutes } from './routes/partition-links.js';
+import { partitionConsoleRoutes } from './routes/partition-console.js';
 import { aggregationRoutes, type InnerDispatch } from './routes/aggregation.js';
 import { cpcRoutes } from './routes/cpcs.js';
 import { hbaRoutes } from './routes/hbas.js';
@@ -105,6 +106,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     ...consoleRoutes,
     ...serviceRoutes,
     ...partitionLinkRoutes,
+    ...partitionConsoleRoutes,
     ...virtualSwitchRoutes,
     ...storageGroupRoutes,
     ...storageVolumeRoutes,

@@ -18,6 +18,7 @@ import { CONSOLE_URI } from '../storage-model.js';
 import { bodyObject, checkFields, requireFields, type Schema } from '../validation.js';
 import { ok, type RouteDef, type SimContext, type SimReply, type SimRequest } from '../context.js';
 import { pick } from './cpcs.js';
+import { createHipersockets, removeHipersockets } from './adapter-ops.js';
 import type { Resource } from '../store.js';
 import type { Props } from '../types.js';
 
@@ -130,6 +131,13 @@ export const partitionLinkRoutes: RouteDef[] = [
         sim.store.remove(uri);
         throw e;
       }
+      // A HiperSockets link is backed by a HiperSockets adapter (IQD CHPID) of the same name.
+      if (type === 'hipersockets') {
+        const name = String(body['name']);
+        const clash = sim.store.findByName(cpc.uri, 'adapter', name);
+        const adapter = clash ?? createHipersockets(sim, cpc, { name, description: pl.props['description'] });
+        pl.props['adapter-uri'] = adapter.uri;
+      }
       inventory(sim, pl, 'add');
       return asJob(sim, req, 201, () => ({}), { Location: uri });
     },
@@ -192,6 +200,8 @@ export const partitionLinkRoutes: RouteDef[] = [
       }
       return asJob(sim, req, 204, () => {
         for (const u of linkPartitions(pl)) removeConnection(sim, pl, u);
+        const adapter = sim.store.get(String(pl.props['adapter-uri'] ?? ''));
+        if (adapter) removeHipersockets(sim, adapter);
         sim.store.remove(pl.uri);
         inventory(sim, pl, 'remove');
         return {};

@@ -35,6 +35,9 @@ const CATEGORIES: Record<string, readonly ResourceClass[]> = {
 
 /** API features of the console and of CPCs with SE 2.16 or later. */
 const API_FEATURES = [
+  'cpc-install-and-activate',
+  'cpc-delete-retrieved-internal-code',
+  'report-a-problem',
   'dpm-hipersockets-partition-link-management',
   'dpm-smcd-partition-link-management',
   'dpm-ctc-partition-link-management',
