@@ -16,6 +16,7 @@ import { consoleRoutes } from './routes/console.js';
 import { serviceRoutes } from './routes/services.js';
 import { partitionLinkRoutes } from './routes/partition-links.js';
 import { partitionConsoleRoutes } from './routes/partition-console.js';
+import { sustainabilityRoutes } from './routes/sustainability.js';
 import { aggregationRoutes, type InnerDispatch } from './routes/aggregation.js';
 import { cpcRoutes } from './routes/cpcs.js';
 import { hbaRoutes } from './routes/hbas.js';
@@ -107,6 +108,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     ...serviceRoutes,
     ...partitionLinkRoutes,
     ...partitionConsoleRoutes,
+    ...sustainabilityRoutes,
     ...virtualSwitchRoutes,
     ...storageGroupRoutes,
     ...storageVolumeRoutes,

@@ -38,6 +38,8 @@ const API_FEATURES = [
   'cpc-install-and-activate',
   'cpc-delete-retrieved-internal-code',
   'report-a-problem',
+  'adapter-network-info',
+  'environmental-metrics',
   'dpm-hipersockets-partition-link-management',
   'dpm-smcd-partition-link-management',
   'dpm-ctc-partition-link-management',
