@@ -32,6 +32,8 @@ export const GROUP_SCHEMA: Schema = {
   'max-partitions': { type: 'int', min: 1, max: 64 },
   'direct-connection-count': { type: 'int', min: 0, max: 64 },
   'template-uri': { type: 'string', writable: 'create' },
+  // On create only; afterwards through add-/remove-candidate-adapter-ports.
+  'candidate-adapter-port-uris': { type: 'array', writable: 'create' },
   'storage-volumes': { type: 'array' },
   'email-to-addresses': { type: 'array', nullable: true },
   'email-cc-addresses': { type: 'array', nullable: true },
@@ -100,6 +102,9 @@ function create(sim: SimContext, body: Record<string, unknown>): { sg: Resource;
   // Validate the volume requests against the new group before it becomes visible.
   sim.store.add(sg);
   try {
+    props['candidate-adapter-port-uris'] = [
+      ...new Set(storagePorts(sim, sg, props['candidate-adapter-port-uris'])),
+    ];
     const volumes = applyVolumeRequests(sim, sg, body['storage-volumes']);
     return { sg, volumes };
   } catch (e) {
