@@ -330,3 +330,29 @@ test('the /_sim admin call and the configured delay fulfil pending volumes like 
     await delayed.stop();
   }
 });
+
+test('a group created from a template takes its settings and volumes', async () => {
+  const r = await post('/api/storage-groups', {
+    name: 'from-template',
+    'cpc-uri': CPC,
+    type: 'fcp',
+    'template-uri': '/api/storage-templates/a1b2c3d4-0000-4000-8000-00000000d601',
+  });
+  expect(r.status).toBe(201);
+  const sg = String(r.body['object-uri']);
+  expect((await get(`${sg}?properties=shared,connectivity,max-partitions`)).body).toEqual({
+    shared: false,
+    connectivity: 2,
+    'max-partitions': 1,
+  });
+  expect((await get(`${sg}/storage-volumes`)).body['storage-volumes']).toEqual([
+    expect.objectContaining({ name: 'boot', size: 32, usage: 'boot', 'fulfillment-state': 'pending' }),
+  ]);
+  const missing = await post('/api/storage-groups', {
+    name: 'from-nothing',
+    'cpc-uri': CPC,
+    type: 'fcp',
+    'template-uri': '/api/storage-templates/nope',
+  });
+  expect([missing.status, missing.body.reason]).toEqual([404, 1]);
+});
