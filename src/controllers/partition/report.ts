@@ -114,14 +114,18 @@ function conditionsOf(
         warning: { reason: action.reason, message: action.message },
         failed: true,
       };
-    case 'wait':
+    case 'wait': {
+      const message = (result.ok && result.message) || action.message;
       return {
         conds: [
-          ['Ready', 'False', action.reason, action.message],
-          ['Synced', 'True', 'ReconcileSuccess', `waiting: ${action.message}`],
+          ['Ready', 'False', action.reason, message],
+          ['Synced', 'True', 'ReconcileSuccess', `waiting: ${message}`],
         ],
+        // A wait worth a Warning: a start that takes long, with the console tail.
+        ...(action.consoleTail ? { warning: { reason: action.reason, message } } : {}),
         failed: false,
       };
+    }
     default: {
       const reason: Reason =
         phase === 'Running' || phase === 'Stopped' || phase === 'Failed' ? 'Configuring' : phase;
@@ -197,6 +201,7 @@ export async function report(d: PartitionDeps, s: Snapshot, pass: PassResult): P
     phase,
     ...(o ? childEntries(s, o) : {}),
     ...(o ? { bootOsSpecificParameters: o.bootOsSpecificParameters } : {}),
+    ...(s.storageStatus ? { storageGroups: s.storageStatus } : {}),
     observedGeneration: s.cr.metadata.generation,
     lastHandledReconcileAt:
       s.cr.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED_AT] ?? s.cr.status?.lastHandledReconcileAt,
