@@ -37,7 +37,15 @@ export class HmcClient {
     readonly notifications: NotificationClient | undefined,
     jobOptions: JobManagerOptions | undefined,
   ) {
-    this.jobs = new JobManager(session, notifications, { logger: session.logger, ...jobOptions });
+    const metrics = session.hmcMetrics;
+    if (metrics && notifications) metrics.watchNotifications(session.name, notifications);
+    this.jobs = new JobManager(session, notifications, {
+      logger: session.logger,
+      onJobEnded: metrics
+        ? (result, seconds) => metrics.jobDuration.observe({ hmc: session.name, result }, seconds)
+        : undefined,
+      ...jobOptions,
+    });
     this.cpcs = new CpcManager(session);
     this.partitions = new PartitionManager(session, this.jobs);
     this.nics = new NicManager(session);
@@ -77,6 +85,8 @@ export class HmcClient {
   async close(): Promise<void> {
     this.jobs.close();
     await this.notifications?.stop().catch(() => undefined);
+    if (this.notifications)
+      this.session.hmcMetrics?.notificationsConnected.remove({ hmc: this.session.name });
     await this.session.close();
   }
 }
