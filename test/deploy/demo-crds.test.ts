@@ -70,12 +70,14 @@ describe('chart on top of the demo', () => {
       '--create-namespace',
       '--kubeconfig',
       process.env.KUBECONFIG ?? '',
-      '--set',
-      'replicaCount=1',
     ]);
     expect(r.stderr).not.toMatch(/conflict/i);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/STATUS: deployed/);
+    // NOTES.txt names no repository file (docs/..., deploy/...): a chart user has only the chart.
+    const notes = r.stdout.slice(r.stdout.indexOf('NOTES:')).replace(/https?:\/\/\S+/g, '<url>');
+    expect(notes).toContain('helm show crds');
+    expect(notes).not.toMatch(/\b(docs|deploy|src|tools)\//);
     const d = await kubectl(['-n', NS, 'get', 'deployment', `${RELEASE}-dpm-operator`, '-o', 'name']);
     expect(d.stdout.trim()).toBe(`deployment.apps/${RELEASE}-dpm-operator`);
   });
