@@ -103,6 +103,24 @@ describe('npm run demo', () => {
       const port = Number(/metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(out)?.[1]);
       expect(port).toBeGreaterThan(0);
       expect(await listenAddress(port)).toEqual(['0100007F']);
+      // What the chart's dashboard and alerts read, from the real run (web-01 started through a job).
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const sample = (name: string, labels: string): number | undefined => {
+        const line = metrics
+          .split('\n')
+          .find((l) => l.startsWith(`${name}{`) && labels.split(',').every((x) => l.includes(x)));
+        return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+      };
+      expect(sample('dpm_partitions', 'object_namespace="default",phase="Running"')).toBe(1);
+      expect(sample('dpm_partition_ready', 'partition="web-01"')).toBe(1);
+      expect(sample('dpm_cpcsubset_limit', 'cpcsubset="demo",resource="partitions"')).toBe(10);
+      // status.usage as last reported (the CpcSubset re-checks every 10 min, so possibly before web-01).
+      expect(sample('dpm_cpcsubset_usage', 'cpcsubset="demo",resource="partitions"')).toEqual(
+        expect.any(Number),
+      );
+      expect(sample('hmc_notifications_connected', 'hmc="127.0.0.1')).toBe(1);
+      expect(sample('hmc_job_duration_seconds_count', 'result="complete"')).toBeGreaterThanOrEqual(1);
+      expect(sample('hmc_requests_total', 'method="POST"')).toBeGreaterThanOrEqual(1);
 
       // The printed env file: the project's kubectl (v1.34, the API server's version) reaches the demo.
       const envFile = join(home, 'env');
