@@ -118,9 +118,14 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     say(`installed CRDs (deploy/crds): ${(await installCrds(kc)).join(', ')}`);
 
     // Its TLS key and CA inside the demo's directory, so they go with it.
-    const sim = await startSimulator({ port: 0, stompPort: 0, tlsDir: join(dir, 'hmc-sim-tls') });
+    const sim = await startSimulator({
+      port: 0,
+      stompPort: 0,
+      seedName: 'z13',
+      tlsDir: join(dir, 'hmc-sim-tls'),
+    });
     cleanups.push(() => sim.stop());
-    say(`HMC simulator: ${sim.url} (STOMP ${sim.stompPort}), CPC CPCZ16A in DPM mode`);
+    say(`HMC simulator: ${sim.url} (STOMP ${sim.stompPort}), CPC CPCZ16A in DPM mode (z13 seed: HBAs)`);
 
     const samples = await loadYamlDir(join(repoRoot, 'deploy', 'samples'));
     for (const o of samples) {
