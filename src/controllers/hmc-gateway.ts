@@ -10,6 +10,7 @@ import type {
   JobOperation,
   JobState,
   ObservedHba,
+  PendingJob,
   ObservedNic,
   ObservedPartition,
 } from './partition/model.js';
@@ -291,6 +292,18 @@ export class HmcGateway {
         ? results.message
         : `job ${jobUri} ended ${st.status} (HTTP ${code}${reason !== undefined ? `.${reason}` : ''})`;
     return { state: 'failed', message };
+  }
+
+  /** Observes a recorded job's end in hmc_job_duration_seconds (from its status.pendingJob.submittedAt). */
+  observeJobEnd(job: PendingJob, state: JobState['state'], now: Date): void {
+    const metrics = this.client.session.hmcMetrics;
+    const seconds = (now.getTime() - Date.parse(job.submittedAt)) / 1000;
+    if (!metrics || !Number.isFinite(seconds) || state === 'running') return;
+    const result = state === 'succeeded' ? 'complete' : state;
+    metrics.jobDuration.observe(
+      { hmc: this.client.session.name, operation: job.operation, result },
+      Math.max(0, seconds),
+    );
   }
 
   /** Deletes the ended job's status on the HMC (as zhmcclient does); idempotent. */

@@ -39,13 +39,7 @@ export class HmcClient {
   ) {
     const metrics = session.hmcMetrics;
     if (metrics && notifications) metrics.watchNotifications(session.name, notifications);
-    this.jobs = new JobManager(session, notifications, {
-      logger: session.logger,
-      onJobEnded: metrics
-        ? (result, seconds) => metrics.jobDuration.observe({ hmc: session.name, result }, seconds)
-        : undefined,
-      ...jobOptions,
-    });
+    this.jobs = new JobManager(session, notifications, { logger: session.logger, ...jobOptions });
     this.cpcs = new CpcManager(session);
     this.partitions = new PartitionManager(session, this.jobs);
     this.nics = new NicManager(session);

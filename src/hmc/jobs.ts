@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { JobResult } from './metrics.js';
 import { realDelay, type DelayFn } from './backoff.js';
 import { HmcProtocolError, JobFailedError, OperationTimeoutError } from './errors.js';
 import { silentLogger } from './logger.js';
@@ -32,8 +31,6 @@ export interface JobManagerOptions {
   readonly logger?: Logger;
   readonly delay?: DelayFn;
   readonly now?: () => number;
-  /** Called once per awaited job that ended (or timed out), with the seconds since wait() began (metrics). */
-  readonly onJobEnded?: (result: JobResult, seconds: number) => void;
 }
 
 const RECENT_LIMIT = 1000;
@@ -93,9 +90,7 @@ export class JobManager {
    */
   async wait(jobUri: string, opts: JobWaitOptions = {}): Promise<unknown> {
     const timeoutMs = opts.timeoutMs ?? 15 * 60_000;
-    const began = this.now();
-    const deadline = began + timeoutMs;
-    const ended = (result: JobResult): void => this.opts.onJobEnded?.(result, (this.now() - began) / 1000);
+    const deadline = this.now() + timeoutMs;
     const wake = new AbortController();
     const onAbort = (): void => wake.abort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -113,7 +108,6 @@ export class JobManager {
         if (!notified) {
           const remaining = deadline - this.now();
           if (remaining <= 0) {
-            ended('timeout');
             throw new OperationTimeoutError({
               message: `job ${jobUri} did not end within ${timeoutMs} ms`,
               timeoutMs,
@@ -125,11 +119,8 @@ export class JobManager {
           pollDelay = Math.min(pollDelay * 2, this.opts.pollMaxMs ?? 5000);
         }
         const status = await this.get(jobUri);
-        if (status.status === 'complete' || status.status === 'canceled') {
-          const ok = status.status === 'complete' && (status['job-status-code'] ?? 200) < 300;
-          ended(status.status === 'canceled' ? 'canceled' : ok ? 'complete' : 'failed');
+        if (status.status === 'complete' || status.status === 'canceled')
           return await this.finish(jobUri, status);
-        }
         notified = false; // a notification without an ended job: keep polling
       }
     } finally {

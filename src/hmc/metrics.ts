@@ -1,9 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { NotificationClient } from './notifications.js';
 
-/** How an awaited HMC job ended (`hmc_job_duration_seconds{result}`). */
-export type JobResult = 'complete' | 'failed' | 'canceled' | 'timeout';
-
 /**
  * Prometheus metrics of HMC requests, registered on a registry the caller owns. Several sessions
  * (one per HMC) may share one registry: the metrics are created once and labelled by `hmc`.
@@ -15,7 +12,7 @@ export class HmcMetrics {
   readonly errors: Counter<'hmc' | 'method' | 'route' | 'kind'>;
   readonly retries: Counter<'hmc' | 'method' | 'route'>;
   readonly relogons: Counter<'hmc'>;
-  readonly jobDuration: Histogram<'hmc' | 'result'>;
+  readonly jobDuration: Histogram<'hmc' | 'operation' | 'result'>;
   readonly notificationsConnected: Gauge<'hmc'>;
   readonly notificationResyncs: Counter<'hmc' | 'reason'>;
   readonly notificationsMissed: Counter<'hmc'>;
@@ -83,8 +80,8 @@ export class HmcMetrics {
       () =>
         new Histogram({
           name: 'hmc_job_duration_seconds',
-          help: 'HMC asynchronous jobs (start, stop, ...) from the 202 to their end, by result',
-          labelNames: ['hmc', 'result'],
+          help: 'HMC jobs (start, stop) from submission to the end the operator saw; result complete, failed or lost',
+          labelNames: ['hmc', 'operation', 'result'],
           buckets: [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 900],
           registers: [registry],
         }),

@@ -53,7 +53,12 @@ describe('promql check (the checker itself)', () => {
 
   it('knows the metrics the dashboard and alerts rely on, with their labels', () => {
     expect(series.get('dpm_partitions')?.labels).toEqual(['object_namespace', 'phase']);
-    expect(series.get('hmc_job_duration_seconds_bucket')?.labels).toEqual(['hmc', 'result', 'le']);
+    expect(series.get('hmc_job_duration_seconds_bucket')?.labels).toEqual([
+      'hmc',
+      'operation',
+      'result',
+      'le',
+    ]);
     expect(series.get('hmc_notifications_connected')?.type).toBe('gauge');
     expect(series.get('hmc_relogons_total')?.type).toBe('counter');
   });
