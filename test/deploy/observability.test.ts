@@ -1,6 +1,12 @@
 // The chart's Grafana dashboard and PrometheusRule: off by default; when on, the dashboard JSON and
 // every alert expression are checked like promtool would (parse, metric and label names against what
 // the operator really exports, counter/histogram use), and every alert has a runbook.
+import { EventEmitter } from 'node:events';
+import { Registry } from 'prom-client';
+import { HmcMetrics } from '../../src/hmc/metrics.js';
+import type { NotificationClient } from '../../src/hmc/notifications.js';
+import { registerResourceMetrics } from '../../src/controllers/resource-metrics.js';
+import type { CpcSubset, Partition } from '../../src/crds/index.js';
 import { type KubeObject, findOne, renderChart } from './helpers.js';
 import { checkPromQL, expandGrafanaVariables, operatorSeries } from './promql-check.js';
 
@@ -61,6 +67,83 @@ describe('promql check (the checker itself)', () => {
     ]);
     expect(series.get('hmc_notifications_connected')?.type).toBe('gauge');
     expect(series.get('hmc_relogons_total')?.type).toBe('counter');
+  });
+});
+
+describe('resource metrics (computed from the informer caches at scrape time)', () => {
+  it('counts partitions by phase (0 for the others), readiness and CpcSubset limits against usage', async () => {
+    const registry = new Registry();
+    const ready = [{ type: 'Ready', status: 'True', reason: 'Running' }];
+    const partitions = [
+      {
+        metadata: { namespace: 'a', name: 'p1' },
+        spec: { cpcSubsetRef: { name: 's' } },
+        status: { phase: 'Running', conditions: ready },
+      },
+      {
+        metadata: { namespace: 'a', name: 'p2' },
+        spec: { cpcSubsetRef: { name: 's' } },
+        status: { phase: 'Failed' },
+      },
+      { metadata: { namespace: 'a', name: 'p3' }, spec: { cpcSubsetRef: { name: 's' } } },
+    ] as unknown as Partition[];
+    const subsets = [
+      {
+        metadata: { namespace: 'a', name: 's' },
+        spec: { limits: { maxPartitions: 10, maxProcessors: 8, maxMemoryMiB: 4096 } },
+        status: {
+          usage: { partitions: 9 },
+          conditions: [{ type: 'Ready', status: 'False', reason: 'HmcUnreachable' }],
+        },
+      },
+    ] as unknown as CpcSubset[];
+    registerResourceMetrics(registry, { partitions: () => partitions, subsets: () => subsets });
+    const text = await registry.metrics();
+    expect(text).toContain('dpm_partitions{object_namespace="a",phase="Running"} 1');
+    expect(text).toContain('dpm_partitions{object_namespace="a",phase="Failed"} 1');
+    expect(text).toContain('dpm_partitions{object_namespace="a",phase="Pending"} 1');
+    expect(text).toContain('dpm_partitions{object_namespace="a",phase="Stopped"} 0');
+    expect(text).toContain(
+      'dpm_partition_ready{object_namespace="a",partition="p1",cpcsubset="s",phase="Running"} 1',
+    );
+    expect(text).toContain(
+      'dpm_partition_ready{object_namespace="a",partition="p2",cpcsubset="s",phase="Failed"} 0',
+    );
+    expect(text).toContain(
+      'dpm_cpcsubset_ready{object_namespace="a",cpcsubset="s",reason="HmcUnreachable"} 0',
+    );
+    expect(text).toContain(
+      'dpm_cpcsubset_limit{object_namespace="a",cpcsubset="s",resource="memory_mib"} 4096',
+    );
+    expect(text).toContain('dpm_cpcsubset_usage{object_namespace="a",cpcsubset="s",resource="partitions"} 9');
+    expect(text).not.toContain('resource="processors"} 0'); // no usage reported: no series, not a 0
+    // A deleted partition disappears at the next scrape.
+    partitions.pop();
+    expect(await registry.metrics()).not.toContain('partition="p3"');
+  });
+});
+
+describe('HMC notification metrics', () => {
+  it('follow the STOMP connection, resyncs and lost notifications', async () => {
+    const registry = new Registry();
+    const m = new HmcMetrics(registry);
+    const stream = Object.assign(new EventEmitter(), { connected: false }) as unknown as NotificationClient;
+    m.watchNotifications('hmc1:6794', stream);
+    const value = async (name: string, labels = ''): Promise<string | undefined> =>
+      (await registry.metrics())
+        .split('\n')
+        .find((l) => l.startsWith(name) && l.includes(labels))
+        ?.split(' ')[1];
+    expect(await value('hmc_notifications_connected')).toBe('0');
+    stream.emit('connected');
+    expect(await value('hmc_notifications_connected')).toBe('1');
+    stream.emit('resync', { reason: 'gap', topic: 't', missed: 3 });
+    stream.emit('resync', { reason: 'reconnect' });
+    stream.emit('disconnected', undefined);
+    expect(await value('hmc_notifications_connected')).toBe('0');
+    expect(await value('hmc_notifications_missed_total{')).toBe('3');
+    expect(await value('hmc_notification_resyncs_total{', 'reason="gap"')).toBe('1');
+    expect(await value('hmc_notification_resyncs_total{', 'reason="reconnect"')).toBe('1');
   });
 });
 
