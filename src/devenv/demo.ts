@@ -175,10 +175,11 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     }
     say(`all sample partitions are Running after ${((Date.now() - started) / 1000).toFixed(1)} s.`);
     say('');
-    const env = await writeUserFiles(home, cp.kubeconfigPath);
+    const env = await writeUserFiles(home, cp.kubeconfigPath, sim.stompPort);
     say('Talk to the demo from another shell (kubectl v1.34 from the project, matching the API server):');
     say(`  source ${env}`);
     say('  kubectl get cpcsubsets,partitions,partitionnics,partitionhbas -o wide');
+    say("  kubectl dpm console web-01       # web-01's OS console: its boot log, then live (Ctrl-C ends it)");
     say(
       `(${env} sets KUBECONFIG=${join(home, 'kubeconfig')} and puts the project's kubectl and helm first on PATH.)`,
     );
@@ -192,7 +193,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
 }
 
 /** Writes `<home>/kubeconfig` (a copy of the control plane's) and `<home>/env`; returns the env path. */
-async function writeUserFiles(home: string, kubeconfigPath: string): Promise<string> {
+async function writeUserFiles(home: string, kubeconfigPath: string, stompPort: number): Promise<string> {
   await mkdir(home, { recursive: true, mode: 0o700 });
   const kubeconfig = join(home, 'kubeconfig');
   await writeFile(kubeconfig, await readFile(kubeconfigPath), { mode: 0o600 });
@@ -201,7 +202,8 @@ async function writeUserFiles(home: string, kubeconfigPath: string): Promise<str
   await writeFile(
     env,
     `# Written by \`npm run demo\` (removed when it stops): source it to talk to the demo.\n` +
-      `export KUBECONFIG='${kubeconfig}'\nexport PATH='${bin}':"$PATH"\n`,
+      `export KUBECONFIG='${kubeconfig}'\nexport PATH='${bin}':'${join(repoRoot, 'bin')}':"$PATH"\n` +
+      `export DPM_STOMP_PORT=${stompPort}\n`,
     { mode: 0o600 },
   );
   return env;

@@ -138,6 +138,11 @@ describe('npm run demo', () => {
       expect(k.code).toBe(0);
       expect(k.out).toMatch(/"gitVersion": "v1\.34\./);
       expect(k.out).toContain('partition.dpm.operator.dev/web-01');
+      // The console the demo ends by showing, as printed (kubectl plugin on PATH, simulator's STOMP port).
+      expect(out).toContain('kubectl dpm console web-01');
+      const c = await sh(`source '${envFile}' && kubectl dpm console web-01 --no-follow --tail 50`, env);
+      expect(c.code).toBe(0);
+      expect(c.out).toMatch(/login:/);
 
       const controlPlaneDir = /kubeconfig (\S+)\/kubeconfig/.exec(out)?.[1] ?? '';
       expect(controlPlaneDir.startsWith(demoTmp)).toBe(true);
