@@ -75,10 +75,21 @@ function table(parts: Partition[]): string {
     p.status?.phase ?? 'Pending',
     p.status?.hmcStatus ?? '-',
     (p.status?.nics ?? []).map((n) => n.deviceNumber ?? '?').join(',') || '-',
-    (p.status?.hbas ?? []).map((h) => h.wwpn ?? '?').join(',') || '-',
-    p.status?.hmcName ?? '-',
+    (p.status?.storageGroups ?? []).map((g) => g.fulfillmentState ?? '?').join(',') || '-',
+    (p.status?.storageGroups ?? [])
+      .flatMap((g) => (g.paths ?? []).map((x) => `${x.deviceNumber}:${x.wwpn}`))
+      .join(',') || '-',
+    p.status?.conditions?.find((c) => c.type === 'Ready')?.reason ?? '-',
   ]);
-  const head = ['PARTITION', 'PHASE', 'HMC STATUS', 'NIC DEVNOS', 'HBA WWPNS', 'HMC NAME'];
+  const head = [
+    'PARTITION',
+    'PHASE',
+    'HMC STATUS',
+    'NIC DEVNOS',
+    'STORAGE',
+    'PATHS TO ZONE (DEVNO:WWPN)',
+    'REASON',
+  ];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n');
 }
@@ -117,17 +128,29 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     // deploy/crds as shipped, waited for until served: informers started afterwards find them.
     say(`installed CRDs (deploy/crds): ${(await installCrds(kc)).join(', ')}`);
 
-    // Its TLS key and CA inside the demo's directory, so they go with it.
+    // The current machine (dpm-storage-management on): web-01 boots from a storage volume that the simulated
+    // SAN administrator fulfills a few seconds after it is requested. Its TLS key and CA inside the demo's
+    // directory, so they go with it.
     const sim = await startSimulator({
       port: 0,
       stompPort: 0,
-      seedName: 'z13',
+      seedName: 'current',
+      fulfillmentDelayMs: 8000,
       tlsDir: join(dir, 'hmc-sim-tls'),
     });
     cleanups.push(() => sim.stop());
-    say(`HMC simulator: ${sim.url} (STOMP ${sim.stompPort}), CPC CPCZ16A in DPM mode (z13 seed: HBAs)`);
+    say(
+      `HMC simulator: ${sim.url} (STOMP ${sim.stompPort}), CPC CPCZ16A in DPM mode (z16 seed: storage groups; ` +
+        'volumes fulfilled 8 s after they are requested)',
+    );
 
-    const samples = await loadYamlDir(join(repoRoot, 'deploy', 'samples'));
+    // The z13 samples (02-partition.yaml boots through 04-hbas.yaml) are for CPCs without storage groups.
+    const samples = [
+      ...(await loadYamlDir(join(repoRoot, 'deploy', 'samples'))).filter(
+        (o) => o.kind !== 'PartitionHba' && o.kind !== 'Partition',
+      ),
+      ...(await loadYamlDir(join(repoRoot, 'deploy', 'samples', 'storage'))),
+    ];
     for (const o of samples) {
       if (o.kind === 'Secret')
         (o as k8s.V1Secret).stringData = { userid: sim.userid, password: sim.password, 'ca.crt': sim.caPem };
@@ -178,10 +201,10 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     const env = await writeUserFiles(home, cp.kubeconfigPath, sim.stompPort);
     say('Talk to the demo from another shell (kubectl v1.34 from the project, matching the API server):');
     say(`  source ${env}`);
-    say('  kubectl get cpcsubsets,partitions,partitionnics,partitionhbas -o wide');
+    say('  kubectl get cpcsubsets,storagegroups,partitions,partitionnics -o wide');
     say("  kubectl dpm console web-01       # web-01's OS console: its boot log, then live (Ctrl-C ends it)");
     say(
-      `(${env} sets KUBECONFIG=${join(home, 'kubeconfig')} and puts the project's kubectl and helm first on PATH.)`,
+      `(${env} sets KUBECONFIG=${join(home, 'kubeconfig')}, puts the project's kubectl, helm and kubectl-dpm first on PATH, and DPM_STOMP_PORT for the simulator.)`,
     );
     if (opts.exitAfterReady) return await shutdown();
     say('Ctrl-C stops everything.');
