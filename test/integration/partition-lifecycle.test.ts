@@ -54,7 +54,7 @@ describe('partition lifecycle against the HMC simulator', () => {
     });
     expect(subset.status?.cpcUri).toBe(SEED_CPC_URI);
     expect(subset.status?.dpmEnabled).toBe(true);
-    expect(subset.status?.seVersion).toBe('2.16.0');
+    expect(subset.status?.seVersion).toBe('2.13.1'); // the z13 seed (test/harness/operator.ts)
 
     const p = await waitFor(
       'partition Running',
