@@ -16,7 +16,7 @@ import { PartitionReconciler } from '../../../src/controllers/partition/reconcil
 import { MemoryKube } from './memory-kube.js';
 
 export const NS = 'default';
-/** The default seed's CPC (src/hmc-simulator/seed/default-z16.yaml). */
+/** The z13 seed's CPC (src/hmc-simulator/seed/z13.yaml). */
 export const CPC_URI = '/api/cpcs/a1b2c3d4-0000-4000-8000-000000000001';
 export const VSWITCH_A = 'a1b2c3d4-0000-4000-8000-0000000000b1';
 export const VSWITCH_B = 'a1b2c3d4-0000-4000-8000-0000000000b2';
@@ -115,7 +115,14 @@ export function hbaCr(
 export async function startReconcileEnv(
   opts: { sim?: SimulatorOptions; requestTimeoutMs?: number; jobPollMs?: number } = {},
 ): Promise<ReconcileEnv> {
-  const sim = await startSimulator({ port: 0, stompPort: 0, jobDurationMs: 50, ...opts.sim });
+  // The z13 seed: HBAs exist only there (z16 has dpm-storage-management: storage groups instead).
+  const sim = await startSimulator({
+    port: 0,
+    stompPort: 0,
+    jobDurationMs: 50,
+    seedName: 'z13',
+    ...opts.sim,
+  });
   const kube = new MemoryKube();
   const log = pino({ level: process.env.DPM_TEST_LOG_LEVEL ?? 'silent' });
   const due = new Map<string, number>(); // key -> when it may run
