@@ -42,7 +42,8 @@ export class MemoryKube implements KubeWriter, EventSink {
     const next = structuredClone(obj) as T;
     next.metadata.namespace ??= 'default';
     next.metadata.uid = prev?.metadata.uid ?? randomUUID();
-    next.metadata.creationTimestamp = prev?.metadata.creationTimestamp ?? new Date();
+    next.metadata.creationTimestamp =
+      prev?.metadata.creationTimestamp ?? obj.metadata.creationTimestamp ?? new Date();
     next.metadata.generation = (prev?.metadata.generation ?? 0) + 1;
     next.metadata.finalizers = prev?.metadata.finalizers ?? next.metadata.finalizers;
     next.metadata.resourceVersion = String(++this.version);

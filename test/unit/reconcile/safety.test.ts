@@ -95,16 +95,20 @@ describe('validation before the HMC (fast tier)', () => {
     await env.sim.admin.resetStats();
   });
 
-  it('refuses a boot hbaRef naming no PartitionHba', async () => {
-    env.kube.apply(
-      PLURAL.Partition,
-      partitionCr('no-hba', {
-        boot: {
-          type: 'FcpVolume',
-          fcpVolume: { hbaRef: { name: 'missing' }, targetWwpn: '500507680b2145f0', lun: '0' },
-        },
-      }),
+  it('waits for a boot hbaRef naming no PartitionHba, then refuses it', async () => {
+    const boot = {
+      type: 'FcpVolume' as const,
+      fcpVolume: { hbaRef: { name: 'missing' }, targetWwpn: '500507680b2145f0', lun: '0' },
+    };
+    // Just created: the PartitionHba may follow in a moment (kubectl apply of a directory, the Nova bridge).
+    env.kube.apply(PLURAL.Partition, partitionCr('young', { boot }));
+    await env.settle(() => readyReason(get(env, 'young')) === 'WaitingForHba', 'young WaitingForHba');
+    expect(get(env, 'young')?.status?.conditions?.find((c) => c.type === 'Ready')?.message).toContain(
+      'spec.boot.fcpVolume.hbaRef.name',
     );
+    const old = partitionCr('no-hba', { boot });
+    old.metadata.creationTimestamp = new Date(Date.now() - 60_000);
+    env.kube.apply(PLURAL.Partition, old);
     expect(await refused('no-hba', 'BootHbaNotFound')).toContain('spec.boot.fcpVolume.hbaRef.name');
   });
 
