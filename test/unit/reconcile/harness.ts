@@ -30,6 +30,7 @@ export interface ReconcileEnv {
   sim: RunningSimulator;
   kube: MemoryKube;
   gateway: HmcGateway;
+  client: HmcClient;
   reconciler: PartitionReconciler;
   /** Runs queued keys until `until` holds (or throws after timeoutMs). */
   settle(until: () => boolean, what: string, timeoutMs?: number): Promise<void>;
@@ -173,6 +174,7 @@ export async function startReconcileEnv(
       }
     });
     env.gateway = gateway;
+    env.client = client;
     env.reconciler = new PartitionReconciler({
       partitions: kube.cache<Partition>(PLURAL.Partition),
       nics: kube.cache<PartitionNic>(PLURAL.PartitionNic),
