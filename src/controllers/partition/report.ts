@@ -29,6 +29,15 @@ export function failureReason(error: unknown): Reason | undefined {
   return error instanceof HmcHttpError ? 'HmcError' : 'HmcUnreachable';
 }
 
+/** Progress messages stay the same through a phase (each change of status is one more API write). */
+const PROGRESS: Partial<Record<Reason, string>> = {
+  Creating: 'creating the HMC partition',
+  Configuring: 'applying properties, HBAs, NICs and boot settings on the HMC',
+  Starting: 'start job submitted',
+  Stopping: 'stop job submitted',
+  Deleting: 'stopping and deleting the HMC partition',
+};
+
 const PHASE_OF_ACTION: Partial<Record<Action['kind'], PartitionPhase>> = {
   'create-partition': 'Creating',
   start: 'Starting',
@@ -127,8 +136,8 @@ function conditionsOf(
         phase === 'Running' || phase === 'Stopped' || phase === 'Failed' ? 'Configuring' : phase;
       return {
         conds: [
-          ['Ready', 'False', reason, `last step: ${action.kind}`],
-          ['Synced', 'True', 'ReconcileSuccess', `in progress: ${action.kind}`],
+          ['Ready', 'False', reason, PROGRESS[reason] ?? 'in progress'],
+          ['Synced', 'True', 'ReconcileSuccess', 'in progress'],
         ],
         failed: false,
       };
@@ -205,13 +214,20 @@ export async function report(d: PartitionDeps, s: Snapshot, pass: PassResult): P
   };
   if (established && 'pendingJob' in established) status.pendingJob = established.pendingJob;
   else if (s.observed.kind === 'absent' && s.cr.status?.pendingJob) status.pendingJob = null;
-  if (!unchanged(s.cr.status, status)) {
-    await d.writer.patchStatus(
-      { plural: PLURAL.Partition, namespace: s.cr.metadata.namespace ?? '', name: s.cr.metadata.name ?? '' },
-      status,
-    );
-  }
-  if (o) await reportChildren(d, s, o);
+  // The writes are independent (one object each): sent together, a pass costs one API round trip.
+  await Promise.all([
+    unchanged(s.cr.status, status)
+      ? undefined
+      : d.writer.patchStatus(
+          {
+            plural: PLURAL.Partition,
+            namespace: s.cr.metadata.namespace ?? '',
+            name: s.cr.metadata.name ?? '',
+          },
+          status,
+        ),
+    o ? reportChildren(d, s, o) : undefined,
+  ]);
 }
 
 function childEntries(s: PartitionSnapshot, o: ObservedPartition): Pick<PartitionStatus, 'nics' | 'hbas'> {
@@ -265,14 +281,16 @@ async function reportChildren(d: PartitionDeps, s: PartitionSnapshot, o: Observe
       status,
     );
   };
-  for (const n of s.nics) {
-    const f = o.nics.find((x) => x.name === nicHmcName(n.metadata.uid ?? ''));
-    await write(PLURAL.PartitionNic, n, f, `device number ${f?.deviceNumber}`);
-  }
-  for (const h of s.hbas) {
-    const f = o.hbas.find((x) => x.name === hbaHmcName(h.metadata.uid ?? ''));
-    await write(PLURAL.PartitionHba, h, f, `WWPN ${f?.wwpn}`);
-  }
+  await Promise.all([
+    ...s.nics.map((n) => {
+      const f = o.nics.find((x) => x.name === nicHmcName(n.metadata.uid ?? ''));
+      return write(PLURAL.PartitionNic, n, f, `device number ${f?.deviceNumber}`);
+    }),
+    ...s.hbas.map((h) => {
+      const f = o.hbas.find((x) => x.name === hbaHmcName(h.metadata.uid ?? ''));
+      return write(PLURAL.PartitionHba, h, f, `WWPN ${f?.wwpn}`);
+    }),
+  ]);
 }
 
 /** NICs and HBAs whose Partition does not exist say so (once), instead of staying silently Pending. */
