@@ -187,7 +187,10 @@ export async function report(d: PartitionDeps, s: Snapshot, pass: PassResult): P
     return; // the object is going away
   }
   const now = s.now;
-  const o = s.observed.kind === 'present' ? s.observed.partition : undefined;
+  // A partition refused for adoption is someone else's: nothing of it is recorded (a recorded partitionUri
+  // would mark it as ours in the next pass).
+  const foreign = action.kind === 'blocked' && action.reason === 'AdoptionFailed';
+  const o = s.observed.kind === 'present' && !foreign ? s.observed.partition : undefined;
   const phase = phaseOf(s, action, o);
   const { conds, warning, failed } = conditionsOf(s, pass, phase);
   const prevReady = s.cr.status?.conditions?.find((c) => c.type === 'Ready');
@@ -202,7 +205,7 @@ export async function report(d: PartitionDeps, s: Snapshot, pass: PassResult): P
   if (warning && !seen) d.events.warning(s.cr, warning.reason, warning.message);
 
   const established = result.ok ? result.status : undefined;
-  const observedKnown = s.observed.kind === 'present' || s.observed.kind === 'absent';
+  const observedKnown = (s.observed.kind === 'present' && !foreign) || s.observed.kind === 'absent';
   const status: PartitionStatus = {
     partitionUri: established?.partitionUri ?? o?.uri ?? s.cr.status?.partitionUri,
     hmcName: established?.hmcName ?? o?.name ?? s.cr.status?.hmcName,

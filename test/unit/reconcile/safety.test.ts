@@ -72,6 +72,38 @@ describe('lost create and deletion during an HMC outage (fast tier)', () => {
   });
 });
 
+describe('adoption (fast tier)', () => {
+  let env: ReconcileEnv;
+  afterAll(async () => {
+    await env?.stop();
+  });
+
+  it("stays refused for another subset's partition, pass after pass, and never touches it", async () => {
+    env = await startReconcileEnv();
+    const uri = await env.client.partitions.create(CPC_URI, {
+      name: 'theirs',
+      description: 'OpenStack CPCSubset=other',
+      'ifl-processors': 1,
+      'initial-memory': 1024,
+      'maximum-memory': 1024,
+    });
+    env.kube.apply(PLURAL.Partition, partitionCr('grabby', { adoptPartitionName: 'theirs' }));
+    await env.settle(() => readyReason(get(env, 'grabby')) === 'AdoptionFailed', 'AdoptionFailed');
+    await env.sim.admin.resetStats();
+    for (let i = 0; i < 3; i++) {
+      const n = env.outcomes.length;
+      env.enqueue(`${NS}/grabby`);
+      await env.settle(() => env.outcomes.length > n, 'another pass');
+    }
+    expect(readyReason(get(env, 'grabby'))).toBe('AdoptionFailed');
+    expect(get(env, 'grabby')?.status?.partitionUri).toBeUndefined();
+    const { routes } = await env.sim.admin.stats();
+    expect(Object.keys(routes).filter((r) => !r.startsWith('GET'))).toEqual([]); // nothing written
+    const props = await env.client.partitions.get(uri);
+    expect(props.description).toBe('OpenStack CPCSubset=other');
+  });
+});
+
 describe('validation before the HMC (fast tier)', () => {
   let env: ReconcileEnv;
   beforeAll(async () => {
