@@ -60,10 +60,21 @@ function table(parts: Partition[]): string {
     p.status?.phase ?? 'Pending',
     p.status?.hmcStatus ?? '-',
     (p.status?.nics ?? []).map((n) => n.deviceNumber ?? '?').join(',') || '-',
-    (p.status?.hbas ?? []).map((h) => h.wwpn ?? '?').join(',') || '-',
-    p.status?.hmcName ?? '-',
+    (p.status?.storageGroups ?? []).map((g) => g.fulfillmentState ?? '?').join(',') || '-',
+    (p.status?.storageGroups ?? [])
+      .flatMap((g) => (g.paths ?? []).map((x) => `${x.deviceNumber}:${x.wwpn}`))
+      .join(',') || '-',
+    p.status?.conditions?.find((c) => c.type === 'Ready')?.reason ?? '-',
   ]);
-  const head = ['PARTITION', 'PHASE', 'HMC STATUS', 'NIC DEVNOS', 'HBA WWPNS', 'HMC NAME'];
+  const head = [
+    'PARTITION',
+    'PHASE',
+    'HMC STATUS',
+    'NIC DEVNOS',
+    'STORAGE',
+    'PATHS TO ZONE (DEVNO:WWPN)',
+    'REASON',
+  ];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n');
 }
@@ -89,11 +100,27 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     kc.loadFromFile(cp.kubeconfigPath);
     say(`installed CRDs: ${(await installCrds(kc)).join(', ')}`);
 
-    const sim = await startSimulator({ port: 0, stompPort: 0, seedName: 'z13' });
+    // The current machine (dpm-storage-management on): web-01 boots from a storage volume that the simulated
+    // SAN administrator fulfills a few seconds after it is requested.
+    const sim = await startSimulator({
+      port: 0,
+      stompPort: 0,
+      seedName: 'current',
+      fulfillmentDelayMs: 8000,
+    });
     cleanups.push(() => sim.stop());
-    say(`HMC simulator: ${sim.url} (STOMP ${sim.stompPort}), CPC CPCZ16A in DPM mode (z13 seed: HBAs)`);
+    say(
+      `HMC simulator: ${sim.url} (STOMP ${sim.stompPort}), CPC CPCZ16A in DPM mode (z16 seed: storage groups; ` +
+        'volumes fulfilled 8 s after they are requested)',
+    );
 
-    const samples = await loadYamlDir(join(repoRoot, 'deploy', 'samples'));
+    // The z13 samples (02-partition.yaml boots through 04-hbas.yaml) are for CPCs without storage groups.
+    const samples = [
+      ...(await loadYamlDir(join(repoRoot, 'deploy', 'samples'))).filter(
+        (o) => o.kind !== 'PartitionHba' && o.kind !== 'Partition',
+      ),
+      ...(await loadYamlDir(join(repoRoot, 'deploy', 'samples', 'storage'))),
+    ];
     for (const o of samples) {
       if (o.kind === 'Secret')
         (o as k8s.V1Secret).stringData = { userid: sim.userid, password: sim.password, 'ca.crt': sim.caPem };
@@ -146,7 +173,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     say('');
     say(`  export KUBECONFIG=${cp.kubeconfigPath}`);
     say(
-      '  kubectl get cpcsubsets,partitions,partitionnics,partitionhbas -o wide   (kubectl: bash tools/k8s-clients.sh)',
+      '  kubectl get cpcsubsets,storagegroups,partitions,partitionnics -o wide   (kubectl: bash tools/k8s-clients.sh)',
     );
     if (opts.exitAfterReady) return await shutdown();
     say('Ctrl-C stops everything.');
