@@ -133,6 +133,11 @@ export class OperatorManager {
   readonly secrets: SupervisedInformer<k8s.V1Secret>[];
   /** HMC partition URI -> Partition key, derived from the informer (status.partitionUri): routes notifications. */
   private readonly keyByUri = new Map<string, string>();
+  /**
+   * Partition URIs a notification concerned before the informer showed whose they are (a pass records
+   * status.partitionUri a moment after the HMC acted): the owner is queued once the URI shows up.
+   */
+  private readonly unrouted = new Set<string>();
   private readonly abort = new AbortController();
   private workers: Promise<unknown> | undefined;
   private readonly partitionReconciler: PartitionReconciler;
@@ -193,6 +198,10 @@ export class OperatorManager {
         }
         const key = this.keyByUri.get(uri);
         if (key) this.partitionQueue.add(key);
+        else {
+          this.unrouted.add(uri);
+          if (this.unrouted.size > 10_000) this.unrouted.delete(this.unrouted.values().next().value!);
+        }
       },
     });
     const writer = new ApiKubeWriter(kc);
@@ -312,8 +321,10 @@ export class OperatorManager {
     };
     const track = (o: Partition, present: boolean): void => {
       const uri = o.status?.partitionUri;
-      if (uri && present) this.keyByUri.set(uri, keyOf(o));
-      else if (uri) this.keyByUri.delete(uri);
+      if (uri && present) {
+        this.keyByUri.set(uri, keyOf(o));
+        if (this.unrouted.delete(uri)) q.add(keyOf(o));
+      } else if (uri) this.keyByUri.delete(uri);
     };
     // A subset's usage columns follow its partitions (a cache-only pass, coalesced over a second).
     const usageChanged = (a: Partition | undefined, b: Partition): void => {
