@@ -1,13 +1,10 @@
 // TLS material: a self-signed CA and a server certificate (SAN 127.0.0.1, ::1, localhost)
-// generated with the openssl CLI (node:crypto cannot issue X.509 certificates).
-import { execFile } from 'node:child_process';
+// issued with node:crypto (x509.ts), so no openssl CLI is needed.
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { issueCertificate } from './x509.js';
 
 export interface TlsMaterial {
   readonly dir: string;
@@ -16,14 +13,6 @@ export interface TlsMaterial {
   readonly key: string;
   readonly cert: string;
 }
-
-const SERVER_EXT = `basicConstraints=critical,CA:FALSE
-keyUsage=critical,digitalSignature,keyEncipherment
-extendedKeyUsage=serverAuth
-subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost
-subjectKeyIdentifier=hash
-authorityKeyIdentifier=keyid,issuer
-`;
 
 /**
  * Loads ca.pem/server.pem/server-key.pem from `dir`, generating them first when missing.
@@ -36,7 +25,7 @@ export async function ensureTls(dir?: string): Promise<TlsMaterial> {
   const certPath = join(d, 'server.pem');
   const keyPath = join(d, 'server-key.pem');
   if (!existsSync(caPath) || !existsSync(certPath) || !existsSync(keyPath))
-    await generate(d, caPath, certPath, keyPath);
+    await generate(caPath, certPath, keyPath);
   const [caPem, cert, key] = await Promise.all([
     readFile(caPath, 'utf8'),
     readFile(certPath, 'utf8'),
@@ -45,32 +34,19 @@ export async function ensureTls(dir?: string): Promise<TlsMaterial> {
   return { dir: d, caPath, caPem, key, cert };
 }
 
-async function generate(d: string, caPath: string, certPath: string, keyPath: string): Promise<void> {
-  const caKey = join(d, 'ca-key.pem');
-  const csr = join(d, 'server.csr');
-  const ext = join(d, 'server.ext');
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await run('openssl', [
-    'req', '-x509', ...ec, '-keyout', caKey, '-out', caPath, '-days', '3650', '-sha256',
-    '-subj', '/O=dpm-operator/CN=dpm-operator HMC simulator CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-    '-addext', 'subjectKeyIdentifier=hash',
-  ]); // prettier-ignore
-  await run('openssl', [
-    'req',
-    '-new',
-    ...ec,
-    '-keyout',
-    keyPath,
-    '-out',
-    csr,
-    '-subj',
-    '/O=dpm-operator/CN=localhost',
-  ]);
-  await writeFile(ext, SERVER_EXT);
-  await run('openssl', [
-    'x509', '-req', '-in', csr, '-CA', caPath, '-CAkey', caKey, '-CAcreateserial',
-    '-out', certPath, '-days', '825', '-sha256', '-extfile', ext,
-  ]); // prettier-ignore
+async function generate(caPath: string, certPath: string, keyPath: string): Promise<void> {
+  const ca = issueCertificate({
+    subject: { o: 'dpm-operator', cn: 'dpm-operator HMC simulator CA' },
+    days: 3650,
+  });
+  const server = issueCertificate({
+    subject: { o: 'dpm-operator', cn: 'localhost' },
+    days: 825,
+    issuer: ca,
+    altNames: ['127.0.0.1', '::1', 'localhost'],
+  });
+  // The CA's key is not kept: nothing else is ever signed with it.
+  await writeFile(keyPath, server.keyPem, { mode: 0o600 });
+  await writeFile(certPath, server.certPem);
+  await writeFile(caPath, ca.certPem);
 }
