@@ -39,6 +39,7 @@ cache=${DPM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dpm-operator}/image
 mkdir -p "$cache/downloads"
 
 # The configured Debian mirror (the one apt uses here), unless DEBIAN_MIRROR says otherwise.
+# shellcheck disable=SC2016 # apt's own $(FIELD) placeholders
 mirror=${DEBIAN_MIRROR:-$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 2>/dev/null |
   awk -v s="$SUITE" '$2 == s && $1 !~ /security/ { print $1; exit }')}
 mirror=${mirror:-http://deb.debian.org/debian/}

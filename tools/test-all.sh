@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: jest (unit + integration on a real kube-apiserver and the HMC simulator) and pytest
-# (the real zhmcclient driving the HMC simulator). Ends with the plain line "N passed, N failed".
-# Extra arguments go to jest (e.g. a path filter), and then pytest is skipped.
+# The whole test suite: jest (unit + integration on a real kube-apiserver and the HMC simulator), pytest
+# (the real zhmcclient driving the HMC simulator) and the image tier (tools/test-image.sh: the container
+# image built with podman and run by testcontainers). Ends with the plain line "N passed, N failed".
+# Extra arguments go to jest (e.g. a path filter), and then pytest and the image tier are skipped.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -19,16 +20,26 @@ if [ $# -eq 0 ] && [ -d test/zhmcclient ] && [ -f tools/python/requirements-zhmc
   py_rc=$?
 fi
 
-node - "$out" "$jest_rc" "$py_rc" <<'JS'
+img_rc=0
+if [ $# -eq 0 ]; then
+  bash tools/test-image.sh --json --outputFile="$out/image.json"
+  img_rc=$?
+fi
+
+node - "$out" "$jest_rc" "$py_rc" "$img_rc" <<'JS'
 const fs = require('node:fs');
-const [dir, jestRc, pyRc] = [process.argv[2], +process.argv[3], +process.argv[4]];
+const [dir, jestRc, pyRc, imgRc] = [process.argv[2], +process.argv[3], +process.argv[4], +process.argv[5]];
 let passed = 0, failed = 0, skipped = 0;
-try {
-  const j = JSON.parse(fs.readFileSync(`${dir}/jest.json`, 'utf8'));
-  passed += j.numPassedTests; failed += j.numFailedTests; skipped += j.numPendingTests + j.numTodoTests;
+/** Adds a jest JSON report's counts; returns them, or undefined when there is no report. */
+function jestCounts(file) {
+  let j;
+  try { j = JSON.parse(fs.readFileSync(file, 'utf8')); } catch { return undefined; }
   // A suite that fails to load has no failed tests but must count.
-  failed += j.testResults.filter((r) => r.status === 'failed' && r.assertionResults.length === 0).length;
-} catch { failed += 1; console.log('jest produced no report'); }
+  const f = j.numFailedTests + j.testResults.filter((r) => r.status === 'failed' && r.assertionResults.length === 0).length;
+  passed += j.numPassedTests; failed += f; skipped += j.numPendingTests + j.numTodoTests;
+  return { p: j.numPassedTests, f };
+}
+if (!jestCounts(`${dir}/jest.json`)) { failed += 1; console.log('jest produced no report'); }
 if (fs.existsSync(`${dir}/pytest.xml`)) {
   const x = fs.readFileSync(`${dir}/pytest.xml`, 'utf8');
   const m = x.match(/<testsuite [^>]*>/)[0];
@@ -37,7 +48,10 @@ if (fs.existsSync(`${dir}/pytest.xml`)) {
   passed += n('tests') - pf - n('skipped'); failed += pf; skipped += n('skipped');
   console.log(`pytest (zhmcclient conformance): ${n('tests') - pf - n('skipped')} passed, ${pf} failed`);
 } else if (pyRc !== 0) { failed += 1; console.log('pytest produced no report'); }
-if (failed === 0 && (jestRc !== 0 || pyRc !== 0)) failed += 1; // a runner failed without a counted test
+const img = jestCounts(`${dir}/image.json`);
+if (img) console.log(`image tier (podman + testcontainers): ${img.p} passed, ${img.f} failed`);
+else if (imgRc !== 0) { failed += 1; console.log('image tier produced no report (see above: image build?)'); }
+if (failed === 0 && (jestRc !== 0 || pyRc !== 0 || imgRc !== 0)) failed += 1; // a runner failed without a counted test
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed ? 1 : 0);
 JS

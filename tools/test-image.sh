@@ -2,11 +2,12 @@
 # The image tier (`npm run test:image`): builds the image (tools/image.sh, cached by content), starts
 # podman's Docker-compatible API on a private socket for testcontainers, runs test/image/*.test.ts
 # against it (with the harness's kube-apiserver), and removes every container of the tier - also the
-# leftovers of an earlier run, and also when a test fails. Extra arguments go to jest
-# (e.g. --json --outputFile=...). Ends with "image tier: N passed, N failed".
+# leftovers of an earlier run, and also when a test fails; fails when a container or a conmon process
+# is left behind. Extra arguments go to jest (a path filter; tools/test-all.sh passes --json
+# --outputFile=... to count the tier's tests into its total).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 t0=$(date +%s)
 bash tools/image.sh || { echo "image tier: 0 passed, 1 failed (the image did not build)"; exit 1; }
 t_build=$(($(date +%s) - t0))
@@ -17,9 +18,11 @@ LABEL=dpm-operator.test
 remove_tier_containers() {
   local ids
   ids=$(podman ps -aq --filter "label=$LABEL")
+  # shellcheck disable=SC2086 # one id per word
   [ -z "$ids" ] || podman rm -f -t 5 $ids >/dev/null
 }
 remove_tier_containers # an earlier run's, if it was killed
+conmon_before=$(pgrep -xc conmon)
 
 run=$(mktemp -d "${TMPDIR:-/tmp}/dpm-image-tier-XXXXXX")
 sock=$run/podman.sock
@@ -47,6 +50,13 @@ node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/je
   -c test/image/jest.config.js "$@"
 rc=$?
 left=$(podman ps -aq --filter "label=$LABEL" | wc -l)
-echo "image tier: build/check ${t_build} s, tests $(($(date +%s) - t1)) s, containers left behind: $left"
-[ "$left" = 0 ] || rc=1
+remove_tier_containers
+for _ in $(seq 1 50); do # a removed container's conmon exits a moment later
+  conmon_after=$(pgrep -xc conmon)
+  [ "$conmon_after" -le "$conmon_before" ] && break
+  sleep 0.2
+done
+echo "image tier: build/check ${t_build} s, tests $(($(date +%s) - t1)) s;" \
+  "left behind: $left containers, $((conmon_after - conmon_before)) conmon processes"
+[ "$left" = 0 ] && [ "$conmon_after" -le "$conmon_before" ] || rc=1
 exit $rc

@@ -24,6 +24,7 @@ import {
   type PodContainer,
   type PodTemplate,
   containerProcess,
+  effectiveCapabilities,
   podContainer,
   processIds,
 } from './containers.js';
@@ -68,6 +69,14 @@ describe('the chart’s operator and nova-bridge from the image', () => {
       ca: sim.caPem,
     });
     ns = await freshNamespace(kc, 'image');
+    // The Nova conductor (python, slow to import) starts while the chart is applied.
+    peerDir = await mkdtemp(join(tmpdir(), 'dpm-image-peer-'));
+    const peerStarted = NovaPeer.start({
+      python: novaPython().python,
+      transportUrl: rabbit.transportUrl,
+      host: HOST,
+      recordFile: join(peerDir, 'conductor.jsonl'),
+    }).then((p) => (peer = p)); // assigned at once, so afterAll stops it whatever fails meanwhile
     objects = await deployChart(
       {
         replicaCount: 1,
@@ -95,6 +104,7 @@ describe('the chart’s operator and nova-bridge from the image', () => {
       'lab',
       ns,
     );
+    await peerStarted;
   }, 180000);
 
   afterAll(async () => {
@@ -132,9 +142,13 @@ describe('the chart’s operator and nova-bridge from the image', () => {
     expect(operator.args).toContain('--leader-elect');
     expect(operator.env).toMatchObject({ POD_NAMESPACE: ns, POD_NAME: operator.podName });
     operatorStarted = await operator.container.startWith(Wait.forLogMessage(/dpm-operator starting/));
-    const { pid, user } = await containerProcess(operatorStarted);
-    expect(user).toBe('65532:65532');
-    expect(processIds(pid)).toEqual({ uid: 65532, gid: 65532 });
+    // The securityContext reached the engine, and the process runs under it (seen from the host).
+    const p = await containerProcess(operatorStarted);
+    // (podman reports a dropped ALL as the list of its default capabilities: check the process instead)
+    expect(p).toMatchObject({ user: '65532:65532', readOnlyRoot: true });
+    expect(p.securityOpt).toContain('no-new-privileges');
+    expect(processIds(p.pid)).toEqual({ uid: 65532, gid: 65532 });
+    expect(effectiveCapabilities(p.pid)).toBe(0n);
     await withOutput(operator, async () => {
       await until(
         '/readyz 200',
@@ -179,14 +193,6 @@ describe('the chart’s operator and nova-bridge from the image', () => {
   }, 180000);
 
   it('runs the nova-bridge StatefulSet: connects to RabbitMQ, registers with the conductor, serves', async () => {
-    const py = novaPython();
-    peerDir = await mkdtemp(join(tmpdir(), 'dpm-image-peer-'));
-    peer = await NovaPeer.start({
-      python: py.python,
-      transportUrl: rabbit.transportUrl,
-      host: HOST,
-      recordFile: join(peerDir, 'conductor.jsonl'),
-    });
     const sts = objects.find(
       (o) => o.kind === 'StatefulSet' && (o.metadata.labels ?? {})['dpm.operator.dev/nova-host'] === HOST,
     ) as unknown as PodTemplate;
@@ -195,8 +201,10 @@ describe('the chart’s operator and nova-bridge from the image', () => {
     expect(bridge.args[0]).toBe('nova-bridge');
     expect(bridge.env.TRANSPORT_URL).toBe(rabbit.transportUrl);
     bridgeStarted = await bridge.container.startWith(Wait.forLogMessage(/serving compute RPC/), 120000);
-    const { pid } = await containerProcess(bridgeStarted);
-    expect(processIds(pid)).toEqual({ uid: 65532, gid: 65532 });
+    const p = await containerProcess(bridgeStarted);
+    expect(p.readOnlyRoot).toBe(true);
+    expect(processIds(p.pid)).toEqual({ uid: 65532, gid: 65532 });
+    expect(effectiveCapabilities(p.pid)).toBe(0n);
     await withOutput(bridge, async () => {
       // Registered through the conductor (the real nova object API) ...
       const services = await until('nova-compute service registered', async () => {

@@ -210,10 +210,26 @@ export function applySecurityContext(c: TierContainer, sc: SecurityContext): voi
 }
 
 /** The container's main process (tini) as the host sees it, and the user the container was created with. */
-export async function containerProcess(c: StartedTestContainer): Promise<{ pid: number; user: string }> {
+export async function containerProcess(c: StartedTestContainer): Promise<{
+  pid: number;
+  user: string;
+  readOnlyRoot: boolean;
+  securityOpt: string[];
+}> {
   const client = await getContainerRuntimeClient();
   const info = await client.container.inspect(client.container.getById(c.getId()));
-  return { pid: info.State.Pid, user: info.Config.User };
+  return {
+    pid: info.State.Pid,
+    user: info.Config.User,
+    readOnlyRoot: info.HostConfig.ReadonlyRootfs === true,
+    securityOpt: info.HostConfig.SecurityOpt ?? [],
+  };
+}
+
+/** Capabilities in effect for a host process (hex CapEff from /proc). */
+export function effectiveCapabilities(hostPid: number): bigint {
+  const status = readFileSync(`/proc/${hostPid}/status`, 'utf8');
+  return BigInt(`0x${/^CapEff:\s+([0-9a-f]+)/m.exec(status)![1]}`);
 }
 
 /** The uid and gid a host process runs as (from /proc: the container engine's view is not trusted). */

@@ -9,7 +9,13 @@ import tls from 'node:tls';
 import { type StartedTestContainer, Wait } from 'testcontainers';
 import { HmcSession } from '../../src/hmc/session.js';
 import { ensureTls } from '../../src/hmc-simulator/tls.js';
-import { TierContainer, containerProcess, imageRef, processIds } from './containers.js';
+import {
+  TierContainer,
+  containerProcess,
+  effectiveCapabilities,
+  imageRef,
+  processIds,
+} from './containers.js';
 
 const LISTENING = /HMC simulator listening/;
 
@@ -60,9 +66,11 @@ describe('the image as hmc-sim', () => {
     sim = simContainer();
     started = await sim.startWith(Wait.forLogMessage(LISTENING));
     // The image's own user (no --user given), not root; the CA is read through /proc (no exec).
-    const { pid, user } = await containerProcess(started);
+    const { pid, user, readOnlyRoot } = await containerProcess(started);
     expect(user).toBe('65532:65532');
+    expect(readOnlyRoot).toBe(true);
     expect(processIds(pid)).toEqual({ uid: 65532, gid: 65532 });
+    expect(effectiveCapabilities(pid)).toBe(0n);
     const log = await listeningLog(sim);
     expect(log.url).toBe('https://0.0.0.0:6794');
     expect(log.caPath).toMatch(/^\/tmp\/hmc-sim-tls-/);

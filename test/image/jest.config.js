@@ -8,6 +8,4 @@ export default {
   rootDir: '../..',
   testMatch: ['<rootDir>/test/image/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/'],
-  // One container workload at a time on a 2-core machine.
-  maxWorkers: 1,
 };
