@@ -59,7 +59,8 @@ describe('the chart’s operator and nova-bridge from the image', () => {
 
   beforeAll(async () => {
     [sim, rabbit] = await Promise.all([
-      startSimulator({ port: 0, stompPort: 0, jobDurationMs: 100 }),
+      // The z13 seed: partitions with HBAs (the z16 seed manages storage through storage groups).
+      startSimulator({ port: 0, stompPort: 0, jobDurationMs: 100, seedName: 'z13' }),
       startRabbit(),
     ]);
     hmc = new HmcSession({
