@@ -18,7 +18,11 @@ FROM ${NODE_IMAGE} AS deps
 ARG NPM_REGISTRY=https://registry.npmjs.org/
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /src
-COPY package.json package-lock.json ./
+# package.json is the lock file's own copy of it (its root entry): a change of scripts in the real one
+# does not re-install; the build stage copies the real one.
+COPY package-lock.json ./
+RUN node -e "const l = require('./package-lock.json').packages['']; \
+      require('node:fs').writeFileSync('package.json', JSON.stringify(l))"
 RUN --mount=type=secret,id=npm-ca --mount=type=cache,id=dpm-npm,target=/root/.npm/_cacache \
     if [ -s /run/secrets/npm-ca ]; then export NPM_CONFIG_CAFILE=/run/secrets/npm-ca; fi \
  && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --registry "$NPM_REGISTRY"
@@ -35,7 +39,7 @@ RUN --mount=type=secret,id=npm-ca --mount=type=cache,id=dpm-npm,target=/root/.np
       $(node -p "const l = require('/src/package-lock.json').packages; \
         ['typescript', '@types/node', '@types/js-yaml'].map((n) => n + '@' + l['node_modules/' + n].version).join(' ')") \
  && ln -s /tsc/node_modules /node_modules
-COPY tsconfig.json tsconfig.build.json ./
+COPY package.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
 # tsc emits only JavaScript; runtime assets next to the sources (e.g. the HMC simulator's seed YAML)
 # are copied alongside. The dev environment (src/devenv) is not part of the image.

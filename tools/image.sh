@@ -139,11 +139,15 @@ else
     build_args+=(--secret "id=npm-ca,src=$cafile")
   fi
   log "building $IMAGE ($ckey)"
+  previous=$(podman image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
   podman build --network=host --pull=never --layers "${build_args[@]}" \
     --label "dpm.content-key=$ckey" -t "$IMAGE" -f Dockerfile . 2>&1 |
     while IFS= read -r l; do echo "$(date +%T) $l"; done >"$cache/build.log" ||
     { tail -30 "$cache/build.log" >&2; exit 1; }
-  podman image prune -f --filter label=dpm.content-key >/dev/null
+  # The image this one replaces (not a prune: the stages' intermediate images are the layer cache).
+  if [ -n "$previous" ] && [ "$previous" != "$(podman image inspect --format '{{.Id}}' "$IMAGE")" ]; then
+    podman rmi "$previous" >/dev/null 2>&1 || true
+  fi
   log "built in $(($(date +%s) - t0)) s"
 fi
 

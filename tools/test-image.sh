@@ -35,7 +35,8 @@ cleanup() {
 }
 trap cleanup EXIT
 for _ in $(seq 1 100); do
-  [ -S "$sock" ] && curl -fsS --unix-socket "$sock" http://d/_ping >/dev/null 2>&1 && break
+  [ -S "$sock" ] && node -e 'require("node:http").get({ socketPath: process.argv[1], path: "/_ping" },
+    (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on("error", () => process.exit(1))' "$sock" && break
   sleep 0.1
 done
 [ -S "$sock" ] || { cat "$run/service.log"; echo "image tier: 0 passed, 1 failed (no podman service)"; exit 1; }
