@@ -78,6 +78,8 @@ describe('Dockerfile', () => {
   it('installs production dependencies from the lock file, and only the compiler for the build', () => {
     const deps = stage('deps');
     expect(ops(deps, 'RUN').some((r) => /npm ci --omit=dev\b/.test(r))).toBe(true);
+    // Keyed on the lock file alone: package.json there is the lock's root entry (scripts may change).
+    expect(ops(deps, 'COPY')).toEqual(['package-lock.json ./']);
     const build = stage('build');
     expect(build.from).toBe('deps');
     const runs = ops(build, 'RUN').join('\n');
