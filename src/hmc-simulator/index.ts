@@ -19,6 +19,7 @@ import { cpcRoutes } from './routes/cpcs.js';
 import { hbaRoutes } from './routes/hbas.js';
 import { jobRoutes } from './routes/jobs.js';
 import { nicRoutes } from './routes/nics.js';
+import { osMessageRoutes } from './routes/os-messages.js';
 import { partitionOpRoutes } from './routes/partition-ops.js';
 import { partitionRoutes } from './routes/partitions.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -97,6 +98,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     ...cpcRoutes,
     ...partitionRoutes,
     ...partitionOpRoutes,
+    ...osMessageRoutes,
     ...nicRoutes,
     ...hbaRoutes,
     ...adapterRoutes,
