@@ -9,7 +9,8 @@ export function registerDemo(program: Command): void {
     .option('--exit-after-ready', 'stop everything once the demo is up (for scripted checks)')
     .action(async (opts: { dir?: string; exitAfterReady?: boolean }) => {
       // Loaded on demand: the dev environment is not part of the container image.
-      const devenv = await import('../devenv/demo.js').catch(() => {
+      const devenv = await import('../devenv/demo.js').catch((e: unknown) => {
+        if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
         throw new Error('demo needs a source checkout (the container image has no dev environment)');
       });
       await devenv.runDemo({ dir: opts.dir, exitAfterReady: opts.exitAfterReady ?? false });
