@@ -129,7 +129,7 @@ describe('nova bridge end to end (real RabbitMQ, real nova rpcapi, operator + HM
       vcpus_used: 0,
       memory_mb_used: 0,
       hypervisor_type: 'PRSM',
-      hypervisor_version: 2016000,
+      hypervisor_version: 2013001, // SE 2.13.1: the z13 seed (test/harness/operator.ts)
     });
     const beat = await waitFor('a heartbeat', async () =>
       peer
