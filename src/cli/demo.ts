@@ -4,7 +4,9 @@ import type { Command } from 'commander';
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('start a local control plane, install the CRDs and show what is running (Ctrl-C stops all)')
+    .description(
+      'start a local control plane, the HMC simulator and the operator, apply deploy/samples and show them reach Running (Ctrl-C, SIGINT or SIGTERM stops all)',
+    )
     .option('--dir <path>', 'working directory for the control plane (default: a temporary one)')
     .option('--exit-after-ready', 'stop everything once the demo is up (for scripted checks)')
     .action(async (opts: { dir?: string; exitAfterReady?: boolean }) => {

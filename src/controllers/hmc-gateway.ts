@@ -11,8 +11,10 @@ import type {
   JobOperation,
   JobState,
   ObservedHba,
+  PendingJob,
   ObservedNic,
   ObservedPartition,
+  ObservedStorageVolume,
 } from './partition/model.js';
 
 type Props = Record<string, unknown>;
@@ -105,6 +107,10 @@ function parentOf(uri: string): string {
 export class HmcGateway {
   /** Raw properties by object or element URI, as last read or written. */
   private readonly cache = new Map<string, Props>();
+  /** Storage group `cpcUri|name` -> its URI (null: none), until an inventory change of storage groups. */
+  private readonly groupByName = new Map<string, string | null>();
+  /** Storage volumes by group URI, until a notification about the group, a volume or a VSR of it. */
+  private readonly volumesByGroup = new Map<string, ObservedStorageVolume[]>();
   /** Job URI -> the partition it was submitted for (this process's submissions, for routing completions). */
   private readonly jobs = new Map<string, string>();
   /** Job URIs whose completion notification arrived. */
@@ -116,6 +122,8 @@ export class HmcGateway {
   applyChange(change: HmcChange): string | undefined {
     if (change.kind === 'resync') {
       this.cache.clear();
+      this.groupByName.clear();
+      this.volumesByGroup.clear();
       return undefined;
     }
     if (change.kind === 'job-completion') {
@@ -125,6 +133,13 @@ export class HmcGateway {
         if (oldest !== undefined) this.completed.delete(oldest);
       }
       return this.jobs.get(change.uri);
+    }
+    const group = /^\/api\/storage-groups\/[^/]+/.exec(change.uri)?.[0];
+    if (group) {
+      // Fulfillment, volume or VSR changes: the next pass reads the group's volumes again (one request).
+      this.volumesByGroup.delete(group);
+      if (change.kind === 'inventory-change' && group === change.uri) this.groupByName.clear();
+      return change.uri;
     }
     const partitionUri = parentOf(change.uri);
     const entry = this.cache.get(change.uri);
@@ -167,6 +182,66 @@ export class HmcGateway {
   /** Forgets everything about one URI (after an error left its state unknown). */
   invalidate(uri: string): void {
     this.cache.delete(uri);
+    this.volumesByGroup.delete(uri);
+  }
+
+  /** The URI of the storage group with this HMC name on the CPC (cached; one request on a miss). */
+  async storageGroupByName(cpcUri: string, name: string): Promise<string | undefined> {
+    const key = `${cpcUri}|${name}`;
+    if (!this.groupByName.has(key)) {
+      const g = await this.client.storageGroups.tryFindByName(cpcUri, name);
+      this.groupByName.set(key, g ? g['object-uri'] : null);
+    }
+    return this.groupByName.get(key) ?? undefined;
+  }
+
+  /** A group's volumes (cached until a notification about the group; one request on a miss). */
+  async storageVolumes(groupUri: string): Promise<ObservedStorageVolume[]> {
+    let vols = this.volumesByGroup.get(groupUri);
+    if (!vols) {
+      vols = (await this.client.storageVolumes.list(groupUri)).map((v) => ({
+        uri: v['element-uri'],
+        name: String(v.name ?? ''),
+        usage: String(v.usage ?? 'data'),
+        fulfillmentState: String(v['fulfillment-state'] ?? 'pending'),
+      }));
+      this.volumesByGroup.set(groupUri, vols);
+    }
+    return vols;
+  }
+
+  /** The partition's virtual storage resources in a group (one request; only for status). */
+  async storagePaths(
+    groupUri: string,
+    partitionUri: string,
+  ): Promise<{ deviceNumber: string; wwpn: string; adapterPortUri: string }[]> {
+    const vsrs = await this.client.virtualStorageResources.list(groupUri, { 'partition-uri': partitionUri }, [
+      'world-wide-port-name',
+    ]);
+    return vsrs.map((r) => ({
+      deviceNumber: String(r['device-number'] ?? ''),
+      wwpn: String(r['world-wide-port-name'] ?? ''),
+      adapterPortUri: String(r['adapter-port-uri'] ?? ''),
+    }));
+  }
+
+  /** Attach / detach a storage group: the partition's storage-group-uris is read again next pass. */
+  async attachStorageGroup(partitionUri: string, groupUri: string): Promise<void> {
+    try {
+      await this.client.storageGroups.attach(partitionUri, groupUri);
+    } finally {
+      this.cache.delete(partitionUri);
+      this.volumesByGroup.delete(groupUri);
+    }
+  }
+
+  async detachStorageGroup(partitionUri: string, groupUri: string): Promise<void> {
+    try {
+      await this.client.storageGroups.detach(partitionUri, groupUri);
+    } finally {
+      this.cache.delete(partitionUri);
+      this.volumesByGroup.delete(groupUri);
+    }
   }
 
   private async read(uri: string): Promise<Props | undefined> {
@@ -210,6 +285,8 @@ export class HmcGateway {
       bootWwpn: (p['boot-world-wide-port-name'] as string | undefined) ?? '',
       bootLun: (p['boot-logical-unit-number'] as string | undefined) ?? '',
       bootOsSpecificParameters: String(p['boot-os-specific-parameters'] ?? ''),
+      bootStorageVolume: (p['boot-storage-volume'] as string | null | undefined) ?? null,
+      storageGroupUris: [...((p['storage-group-uris'] as string[] | undefined) ?? [])],
       nics,
       hbas,
     };
@@ -297,6 +374,18 @@ export class HmcGateway {
         ? results.message
         : `job ${jobUri} ended ${st.status} (HTTP ${code}${reason !== undefined ? `.${reason}` : ''})`;
     return { state: 'failed', message };
+  }
+
+  /** Observes a recorded job's end in hmc_job_duration_seconds (from its status.pendingJob.submittedAt). */
+  observeJobEnd(job: PendingJob, state: JobState['state'], now: Date): void {
+    const metrics = this.client.session.hmcMetrics;
+    const seconds = (now.getTime() - Date.parse(job.submittedAt)) / 1000;
+    if (!metrics || !Number.isFinite(seconds) || state === 'running') return;
+    const result = state === 'succeeded' ? 'complete' : state;
+    metrics.jobDuration.observe(
+      { hmc: this.client.session.name, operation: job.operation, result },
+      Math.max(0, seconds),
+    );
   }
 
   /** Deletes the ended job's status on the HMC (as zhmcclient does); idempotent. */

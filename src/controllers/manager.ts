@@ -13,6 +13,7 @@ import {
   type Partition,
   type PartitionHba,
   type PartitionNic,
+  type StorageGroup,
 } from '../crds/index.js';
 import { SupervisedInformer, watchPath } from '../runtime/informer.js';
 import { generationOrMetadataChanged } from '../runtime/predicates.js';
@@ -22,6 +23,8 @@ import { CpcSubsetReconciler } from './cpcsubset/reconciler.js';
 import { ApiKubeWriter } from './kube.js';
 import type { EventSink, Outcome, ReadCache } from './outcome.js';
 import { PartitionReconciler } from './partition/reconciler.js';
+import { storageGroupUriOf } from './storagegroup/observe.js';
+import { StorageGroupReconciler } from './storagegroup/reconciler.js';
 
 export interface ManagerOptions {
   kubeConfig: k8s.KubeConfig;
@@ -121,6 +124,8 @@ export class OperatorManager {
   readonly partitions: MultiInformer<Partition>;
   readonly nics: MultiInformer<PartitionNic>;
   readonly hbas: MultiInformer<PartitionHba>;
+  readonly storageGroups: MultiInformer<StorageGroup>;
+  readonly storageGroupQueue = new WorkQueue();
   readonly partitionQueue = new WorkQueue();
   readonly subsetQueue = new WorkQueue();
   readonly connections: HmcConnections;
@@ -131,6 +136,9 @@ export class OperatorManager {
   private readonly abort = new AbortController();
   private workers: Promise<unknown> | undefined;
   private readonly partitionReconciler: PartitionReconciler;
+  private readonly storageGroupReconciler: StorageGroupReconciler;
+  /** HMC storage group URI -> StorageGroup key (status.groupUri): routes storage notifications. */
+  private readonly storageGroupKeyByUri = new Map<string, string>();
   private readonly subsetReconciler: CpcSubsetReconciler;
 
   constructor(private readonly opts: ManagerOptions) {
@@ -146,6 +154,7 @@ export class OperatorManager {
     this.partitions = new MultiInformer(kc, PLURAL.Partition, namespaces, opts.resyncMs, log);
     this.nics = new MultiInformer(kc, PLURAL.PartitionNic, namespaces, opts.resyncMs, log);
     this.hbas = new MultiInformer(kc, PLURAL.PartitionHba, namespaces, opts.resyncMs, log);
+    this.storageGroups = new MultiInformer(kc, PLURAL.StorageGroup, namespaces, opts.resyncMs, log);
     const core = kc.makeApiClient(k8s.CoreV1Api);
     this.secrets = (namespaces.length ? namespaces : [undefined]).map(
       (ns) =>
@@ -167,6 +176,19 @@ export class OperatorManager {
       onChange: (_conn: HmcConnection, uri) => {
         if (uri === undefined) {
           for (const p of this.partitions.list()) this.partitionQueue.add(keyOf(p));
+          this.storageGroupReconciler.cache.invalidate(undefined);
+          for (const g of this.storageGroups.list()) this.storageGroupQueue.add(keyOf(g));
+          return;
+        }
+        const groupUri = storageGroupUriOf(uri);
+        if (groupUri) {
+          // A group, volume or VSR changed (e.g. fulfillment-state): read the group again on the next pass.
+          this.storageGroupReconciler.cache.invalidate(groupUri);
+          const sg = this.storageGroupKeyByUri.get(groupUri);
+          if (sg) this.storageGroupQueue.add(sg);
+          // Partitions using the group by HMC name (a boot volume becoming complete starts them).
+          for (const p of this.partitions.list())
+            if (p.status?.storageGroups?.some((g) => g.uri === groupUri)) this.partitionQueue.add(keyOf(p));
           return;
         }
         const key = this.keyByUri.get(uri);
@@ -179,11 +201,21 @@ export class OperatorManager {
       nics: this.nics,
       hbas: this.hbas,
       subsets: this.subsets,
+      storageGroups: this.storageGroups,
       gatewayFor: async (s) => (await this.connections.cached(s)).gateway,
       writer,
       events: opts.events,
       log: log.child({ controller: 'partition' }),
       ignoreUnknownSubsets: Boolean(opts.subsetSelector),
+    });
+    this.storageGroupReconciler = new StorageGroupReconciler({
+      storageGroups: this.storageGroups,
+      subsets: this.subsets,
+      partitions: this.partitions,
+      clientFor: async (s) => (await this.connections.cached(s)).client,
+      writer,
+      events: opts.events,
+      log: log.child({ controller: 'storagegroup' }),
     });
     this.subsetReconciler = new CpcSubsetReconciler({
       subsets: this.subsets,
@@ -204,7 +236,55 @@ export class OperatorManager {
     this.wireEvents();
   }
 
+  private wireStorageGroupEvents(): void {
+    const sq = this.storageGroupQueue;
+    const track = (o: StorageGroup, present: boolean): void => {
+      const uri = o.status?.groupUri;
+      if (uri && present) this.storageGroupKeyByUri.set(uri, keyOf(o));
+      else if (uri) this.storageGroupKeyByUri.delete(uri);
+    };
+    this.storageGroups.on({
+      add: (o) => {
+        track(o, true);
+        sq.add(keyOf(o));
+      },
+      update: (a, b) => {
+        track(b, true);
+        if (a === b || generationOrMetadataChanged(a, b)) sq.add(keyOf(b));
+        // The Partitions using it follow its HMC URI and fulfillment (a complete boot volume starts them).
+        if (
+          a.status?.groupUri !== b.status?.groupUri ||
+          JSON.stringify(a.status?.volumes) !== JSON.stringify(b.status?.volumes)
+        ) {
+          for (const p of this.partitions.list(b.metadata.namespace))
+            if ((p.spec.storageGroups ?? []).some((g) => g.storageGroupRef?.name === b.metadata.name))
+              this.partitionQueue.add(keyOf(p));
+        }
+      },
+      delete: (o) => track(o, false),
+    });
+    // A group being deleted waits for the Partitions that list it; a subset turning Ready unblocks its groups.
+    const byRef = (p: Partition): void => {
+      for (const g of p.spec.storageGroups ?? [])
+        if (g.storageGroupRef) sq.add(`${p.metadata.namespace ?? ''}/${g.storageGroupRef.name}`);
+    };
+    this.partitions.on({
+      update: (a, b) => generationOrMetadataChanged(a, b) && (byRef(a), byRef(b)),
+      delete: byRef,
+    });
+    this.subsets.on({
+      update: (a, b) => {
+        const state = (s: CpcSubset): string =>
+          `${s.status?.cpcUri}/${s.status?.storageModel}/${s.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')}`;
+        if (state(a) === state(b)) return;
+        for (const g of this.storageGroups.list(b.metadata.namespace))
+          if (g.spec.cpcSubsetRef.name === b.metadata.name) sq.add(keyOf(g));
+      },
+    });
+  }
+
   private wireEvents(): void {
+    this.wireStorageGroupEvents();
     const q = this.partitionQueue;
     const secretChanged = (sec: k8s.V1Secret): void => {
       for (const sub of this.subsets.list(sec.metadata?.namespace)) {
@@ -301,7 +381,7 @@ export class OperatorManager {
 
   private allInformers(): SupervisedInformer<k8s.KubernetesObject>[] {
     return [
-      ...[this.subsets, this.partitions, this.nics, this.hbas].flatMap(
+      ...[this.subsets, this.partitions, this.nics, this.hbas, this.storageGroups].flatMap(
         (m) => m.informers as SupervisedInformer<k8s.KubernetesObject>[],
       ),
       ...(this.secrets as SupervisedInformer<k8s.KubernetesObject>[]),
@@ -354,6 +434,7 @@ export class OperatorManager {
     this.workers = Promise.all([
       run('cpcsubset', this.subsetQueue, this.subsetReconciler, 1),
       run('partition', this.partitionQueue, this.partitionReconciler, this.opts.concurrency),
+      run('storagegroup', this.storageGroupQueue, this.storageGroupReconciler, 1),
     ]);
   }
 

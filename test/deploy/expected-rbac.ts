@@ -1,7 +1,7 @@
 // The operator's Kubernetes footprint, written down independently of the chart: the chart's RBAC must
 // grant exactly this (brief: "what the operator's code does in Kubernetes").
 
-export const CR_RESOURCES = ['cpcsubsets', 'partitions', 'partitionnics', 'partitionhbas'];
+export const CR_RESOURCES = ['cpcsubsets', 'partitions', 'partitionnics', 'partitionhbas', 'storagegroups'];
 
 export const OPERATOR_RULES = [
   {

@@ -201,6 +201,7 @@ export async function report(d: PartitionDeps, s: Snapshot, pass: PassResult): P
     phase,
     ...(o ? childEntries(s, o) : {}),
     ...(o ? { bootOsSpecificParameters: o.bootOsSpecificParameters } : {}),
+    ...(s.storageStatus ? { storageGroups: s.storageStatus } : {}),
     observedGeneration: s.cr.metadata.generation,
     lastHandledReconcileAt:
       s.cr.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED_AT] ?? s.cr.status?.lastHandledReconcileAt,
