@@ -11,6 +11,7 @@ import type {
   JobOperation,
   JobState,
   ObservedHba,
+  PendingJob,
   ObservedNic,
   ObservedPartition,
   ObservedStorageVolume,
@@ -114,6 +115,10 @@ export class HmcGateway {
   private readonly jobs = new Map<string, string>();
   /** Job URIs whose completion notification arrived. */
   private readonly completed = new Set<string>();
+  /** Job URIs this process already finished (a pass on a stale Partition cache must not finish them twice). */
+  private readonly finished = new Set<string>();
+  /** CPC URI + partition name -> URI of partitions this process created or found (names are unique per CPC). */
+  private readonly byName = new Map<string, string>();
 
   constructor(private readonly client: HmcClient) {}
 
@@ -297,9 +302,16 @@ export class HmcGateway {
     return list.map((p) => ({ uri: p['object-uri'], name: p.name, status: p.status as HmcPartitionStatus }));
   }
 
-  /** Exact-name lookup; names are unique per CPC. */
+  /**
+   * Exact-name lookup; names are unique per CPC. A partition this process created or found is answered from
+   * the cache (a pass that runs before the informer shows status.partitionUri costs no list request).
+   */
   async findPartitionByName(cpcUri: string, name: string): Promise<PartitionRef | undefined> {
+    const known = this.byName.get(`${cpcUri} ${name}`);
+    const entry = known ? this.cache.get(known) : undefined;
+    if (known && entry) return { uri: known, name, status: entry.status as HmcPartitionStatus };
     const p = await this.client.partitions.tryFindByName(cpcUri, name);
+    if (p) this.byName.set(`${cpcUri} ${name}`, p['object-uri']);
     return p && { uri: p['object-uri'], name: p.name, status: p.status as HmcPartitionStatus };
   }
 
@@ -311,6 +323,7 @@ export class HmcGateway {
   async createPartition(cpcUri: string, props: HmcProps): Promise<string> {
     const uri = await this.client.partitions.create(cpcUri, props);
     this.cache.set(uri, { ...props, 'object-uri': uri, status: 'stopped', 'nic-uris': [], 'hba-uris': [] });
+    this.byName.set(`${cpcUri} ${String(props.name)}`, uri);
     return uri;
   }
 
@@ -325,6 +338,7 @@ export class HmcGateway {
 
   async deletePartition(uri: string): Promise<void> {
     await this.client.partitions.delete(uri);
+    for (const [k, u] of this.byName) if (u === uri) this.byName.delete(k);
     const p = this.cache.get(uri);
     for (const u of [...((p?.['nic-uris'] as string[]) ?? []), ...((p?.['hba-uris'] as string[]) ?? [])]) {
       this.cache.delete(u);
@@ -354,6 +368,11 @@ export class HmcGateway {
     return this.completed.has(jobUri);
   }
 
+  /** Whether this process already finished (deleted) the job. */
+  jobFinished(jobUri: string): boolean {
+    return this.finished.has(jobUri);
+  }
+
   /** `GET` of the job: one request. A job the HMC no longer knows is `lost`. */
   async jobState(jobUri: string, recheckMs: number): Promise<JobState> {
     let st: JobStatus;
@@ -375,11 +394,28 @@ export class HmcGateway {
     return { state: 'failed', message };
   }
 
+  /** Observes a recorded job's end in hmc_job_duration_seconds (from its status.pendingJob.submittedAt). */
+  observeJobEnd(job: PendingJob, state: JobState['state'], now: Date): void {
+    const metrics = this.client.session.hmcMetrics;
+    const seconds = (now.getTime() - Date.parse(job.submittedAt)) / 1000;
+    if (!metrics || !Number.isFinite(seconds) || state === 'running') return;
+    const result = state === 'succeeded' ? 'complete' : state;
+    metrics.jobDuration.observe(
+      { hmc: this.client.session.name, operation: job.operation, result },
+      Math.max(0, seconds),
+    );
+  }
+
   /** Deletes the ended job's status on the HMC (as zhmcclient does); idempotent. */
   async finishJob(jobUri: string): Promise<void> {
     await this.client.session.delete(jobUri, { idempotent: true, notFoundOk: true });
     this.jobs.delete(jobUri);
     this.completed.delete(jobUri);
+    this.finished.add(jobUri);
+    if (this.finished.size > COMPLETED_JOBS_LIMIT) {
+      const oldest = this.finished.values().next().value;
+      if (oldest !== undefined) this.finished.delete(oldest);
+    }
   }
 
   /** Keeps a cached partition's nic-uris / hba-uris in step with an element added or removed (idempotent). */

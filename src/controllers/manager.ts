@@ -135,9 +135,8 @@ export class OperatorManager {
   /** HMC partition URI -> Partition key, derived from the informer (status.partitionUri): routes notifications. */
   private readonly keyByUri = new Map<string, string>();
   /**
-   * Partition URIs an HMC change arrived for before any Partition's status named them (a start job
-   * submitted by the reconcile that found the partition completes before that status reaches the
-   * informer): routed as soon as one does, instead of waiting for the bounded job poll.
+   * Partition URIs a notification concerned before the informer showed whose they are (a pass records
+   * status.partitionUri a moment after the HMC acted): the owner is queued once the URI shows up.
    */
   private readonly unrouted = new Set<string>();
   private readonly abort = new AbortController();
@@ -298,7 +297,7 @@ export class OperatorManager {
       const uri = o.status?.partitionUri;
       if (uri && present) {
         this.keyByUri.set(uri, keyOf(o));
-        if (this.unrouted.delete(uri) && o.status?.pendingJob) q.add(keyOf(o));
+        if (this.unrouted.delete(uri)) q.add(keyOf(o));
       } else if (uri) this.keyByUri.delete(uri);
     };
     // A subset's usage columns follow its partitions (a cache-only pass, coalesced over a second).

@@ -9,6 +9,7 @@ import { LeaderElector } from '../runtime/leader-election.js';
 import { SecretSessionLedger } from '../runtime/session-ledger.js';
 import { createMetrics } from '../runtime/metrics.js';
 import { OperatorManager } from './manager.js';
+import { registerResourceMetrics } from './resource-metrics.js';
 import type { EventSink } from './outcome.js';
 
 export interface OperatorOptions {
@@ -16,6 +17,8 @@ export interface OperatorOptions {
   namespaces: string[];
   concurrency: number;
   metricsPort: number;
+  /** Address the metrics/health server binds (default 0.0.0.0: all interfaces, as in a pod). */
+  metricsHost?: string;
   leaderElect: boolean;
   leaseNamespace: string;
   leaseName: string;
@@ -81,6 +84,10 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
       metrics.workqueueDepth.set({ controller: 'partition' }, manager.partitionQueue.len());
     },
   });
+  registerResourceMetrics(metrics.registry, {
+    partitions: () => manager.partitions.list(),
+    subsets: () => manager.subsets.list(),
+  });
   const elector = opts.leaderElect
     ? new LeaderElector({
         kubeConfig: opts.kubeConfig,
@@ -97,6 +104,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     : undefined;
   const health = new HealthServer({
     port: opts.metricsPort,
+    host: opts.metricsHost,
     registry: metrics.registry,
     informers: () =>
       new Map([

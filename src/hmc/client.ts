@@ -45,6 +45,8 @@ export class HmcClient {
     readonly notifications: NotificationClient | undefined,
     jobOptions: JobManagerOptions | undefined,
   ) {
+    const metrics = session.hmcMetrics;
+    if (metrics && notifications) metrics.watchNotifications(session.name, notifications);
     this.jobs = new JobManager(session, notifications, { logger: session.logger, ...jobOptions });
     this.cpcs = new CpcManager(session);
     this.partitions = new PartitionManager(session, this.jobs);
@@ -89,6 +91,8 @@ export class HmcClient {
   async close(): Promise<void> {
     this.jobs.close();
     await this.notifications?.stop().catch(() => undefined);
+    if (this.notifications)
+      this.session.hmcMetrics?.notificationsConnected.remove({ hmc: this.session.name });
     await this.session.close();
   }
 }

@@ -156,6 +156,16 @@ export class HmcSession {
     return this.log;
   }
 
+  /** The `hmc` label of this session's metrics and log lines. */
+  get name(): string {
+    return this.label;
+  }
+
+  /** This session's metrics (undefined without a metrics registry), for components sharing the session. */
+  get hmcMetrics(): HmcMetrics | undefined {
+    return this.metrics;
+  }
+
   /** The HMC userid (STOMP may log on with userid/password). */
   get userid(): string {
     return this.opts.userid;

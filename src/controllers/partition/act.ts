@@ -91,6 +91,7 @@ async function perform(action: Action, s: PartitionSnapshot, d: PartitionDeps): 
     }
     case 'finish-job': {
       const { job, result } = action;
+      gw!.observeJobEnd(job, result.state, s.now);
       if (result.state !== 'lost') await gw!.finishJob(job.uri);
       const done = { pendingJob: null };
       if (result.state === 'failed') {

@@ -174,6 +174,7 @@ async function observeJob(
   now: Date,
   pollMs = JOB_POLL_MS,
 ): Promise<JobState> {
+  if (gw.jobFinished(job.uri)) return { state: 'lost' }; // finished in an earlier pass; the cache lags
   if (SUCCEEDED[job.operation].has(partitionStatus)) return { state: 'succeeded' };
   const age = now.getTime() - Date.parse(job.submittedAt);
   // A completion seen while the partition still shows starting/stopping: its status notification follows.

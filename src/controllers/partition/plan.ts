@@ -373,6 +373,13 @@ export function planDeletion(o: ObservedPartition | undefined): Action {
   return { kind: 'stop', why: 'deleting' };
 }
 
+/**
+ * A boot HBA reference may name a PartitionHba created a moment after its Partition (kubectl apply of a
+ * directory, the Nova bridge): for this long after the Partition was created it is a wait, then a refusal.
+ * Nothing reaches the HMC either way.
+ */
+export const REFERENCE_GRACE_MS = 30_000;
+
 /** How long a partition waits for a CpcSubset that is not Ready before looking again (its events also wake it). */
 const SUBSET_RECHECK_MS = 15_000;
 
@@ -476,6 +483,17 @@ export function planPass(s: PartitionSnapshot): Action {
   }
   const d = s.desired.value;
   const invalid = validateDesired(d);
+  if (invalid?.reason === 'BootHbaNotFound') {
+    const age = s.now.getTime() - new Date(s.cr.metadata.creationTimestamp ?? 0).getTime();
+    if (age < REFERENCE_GRACE_MS) {
+      return {
+        kind: 'wait',
+        reason: 'WaitingForHba',
+        message: invalid.message,
+        recheckMs: REFERENCE_GRACE_MS - age,
+      };
+    }
+  }
   if (invalid) return invalid;
   const o = s.observed.kind === 'present' ? s.observed.partition : undefined;
   if (!o) {

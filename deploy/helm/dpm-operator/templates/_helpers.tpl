@@ -147,3 +147,11 @@ A name of at most .max characters: .name itself, or its first characters plus a 
 {{- define "dpm-operator.sessionSecretName" -}}
 {{ include "dpm-operator.fullname" . }}-hmc-sessions
 {{- end }}
+
+{{/*
+PromQL label matchers selecting this release's operator metrics as the ServiceMonitor scrapes them
+(job = the metrics Service, namespace = the release namespace); metrics.prometheusRule.selector overrides.
+*/}}
+{{- define "dpm-operator.metricsSelector" -}}
+{{- .Values.metrics.prometheusRule.selector | default (printf "job=%q, namespace=%q" (printf "%s-metrics" (include "dpm-operator.fullname" .)) .Release.Namespace) -}}
+{{- end }}
