@@ -8,6 +8,7 @@ interface Report {
   settings: {
     latencyMs: number;
     jobMs: number;
+    fulfillmentDelayMs?: number;
     concurrency: number;
     minChain: number;
     hmcConcurrency: number;
@@ -37,16 +38,22 @@ export function renderMarkdown(r: Report): string {
     `HMC latency ${r.settings.latencyMs} ms per request, start jobs ${r.settings.jobMs / 1000} s, operator ` +
       `\`--concurrency=${r.settings.concurrency}\`, one HMC session (${r.settings.hmcConcurrency} requests in flight).`,
     `Lower bound = one job time + max(one chain, N × chain / ${r.settings.hmcConcurrency}) × latency, ` +
-      `chain = ${r.settings.minChain} requests (issue 13's minimum for apply → Active).`,
+      `chain = ${r.settings.minChain} requests (issue 13's minimum for apply → Active)` +
+      (r.settings.fulfillmentDelayMs === undefined
+        ? '.'
+        : `; on the storage path plus the fulfillment delay (${r.settings.fulfillmentDelayMs / 1000} s).`),
+    'Paths: **hba** = 2 NICs + 2 PartitionHbas, boot from an FCP LUN, `dpm-storage-management` off; ' +
+      '**storage** = 2 NICs + an own StorageGroup (2 paths, boot + data volume, fulfilled by the simulator ' +
+      'after the delay), boot from its volume, `dpm-storage-management` on.',
     '',
     `Machine: ${r.machine.before.cpus} cores, ${r.machine.before.memGiB} GiB, shared with other sessions; ` +
       `load average before ${r.machine.before.loadavg.join(' / ')}, after ${r.machine.after.loadavg.join(' / ')}.`,
     '',
-    '| N | CPCs | apply | first Active | all Active | lower bound | wall / bound | HMC requests / partition | steady requests / partition-hour | operator RSS (peak) | operator CPU |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| path | N | CPCs | apply | first Active | all Active | lower bound | wall / bound | HMC requests / partition | steady requests / partition-hour | operator RSS (peak) | operator CPU |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...r.scale.map(
       (x) =>
-        `| ${x.n} | ${x.cpcs} | ${s(x.applyMs)} | ${s(x.firstActiveMs)} | ` +
+        `| ${x.path ?? 'hba'} | ${x.n} | ${x.cpcs} | ${s(x.applyMs)} | ${s(x.firstActiveMs)} | ` +
         `${x.allActiveMs === null ? `${x.activeAtEnd}/${x.n} at cap` : s(x.allActiveMs)} | ${s(x.lowerBoundMs)} | ` +
         `${ratio(x)} | ${x.activeAtEnd === 0 ? `${x.hmcRequests} in total` : x.hmcRequestsPerPartition} | ` +
         `${x.allActiveMs === null ? '— (not settled)' : x.steadyRequestsPerPartitionHour} | ` +

@@ -1,5 +1,7 @@
 // `npm run bench`: the scale benchmark of issue 13. Flags (after `npm run bench --`):
 //   --n 100,1000        partition counts (default 100,1000)
+//   --path hba,storage  HBA path (storage management off) and/or storage-group path (on); default both
+//   --fulfillment-delay-ms 5000   storage path: the simulator completes each volume this long after creation
 //   --quick             N = 100 only, 30 s steady window, 1000 idle CRs (a few minutes)
 //   --latency-ms 100    HMC latency on every request     --job-ms 20000   duration of start/stop jobs
 //   --cap-min 12        stop waiting for all-Active (the rest is projected from the measured rate)
@@ -8,7 +10,7 @@
 //   --render            only re-render report.md from report.json (e.g. after adding "notes" to it)
 // Never part of `npm test`. Writes bench/report.json and bench/report.md.
 import * as k8s from '@kubernetes/client-node';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,10 +20,13 @@ import { runIdle, type IdleResult } from './idle.js';
 import { renderMarkdown } from './report.js';
 import { buildOperator } from './operator-process.js';
 import { runScale, type ScaleResult } from './scenario.js';
+import { BENCH_PATHS, type BenchPath } from './workload.js';
 
 const { values } = parseArgs({
   options: {
     n: { type: 'string' },
+    path: { type: 'string', default: 'hba,storage' },
+    'fulfillment-delay-ms': { type: 'string', default: '5000' },
     quick: { type: 'boolean', default: false },
     'latency-ms': { type: 'string', default: '100' },
     'job-ms': { type: 'string', default: '20000' },
@@ -40,10 +45,17 @@ const num = (v: string | undefined, flag: string): number => {
 };
 const quick = values.quick;
 const ns = (values.n ?? (quick ? '100' : '100,1000')).split(',').map((s) => num(s.trim(), 'n'));
+const paths = values.path.split(',').map((s) => s.trim());
+for (const p of paths) {
+  if (!(BENCH_PATHS as readonly string[]).includes(p)) {
+    throw new Error(`--path must be a comma-separated list of ${BENCH_PATHS.join(', ')}, got ${p}`);
+  }
+}
 const steadyMs = num(values['steady-s'] ?? (quick ? '30' : '60'), 'steady-s') * 1000;
 const idleCrs = num(values.idle ?? (quick ? '1000' : '5000'), 'idle');
 const common = {
   latencyMs: num(values['latency-ms'], 'latency-ms'),
+  fulfillmentDelayMs: num(values['fulfillment-delay-ms'], 'fulfillment-delay-ms'),
   jobMs: num(values['job-ms'], 'job-ms'),
   concurrency: num(values.concurrency, 'concurrency'),
   capMs: num(values['cap-min'], 'cap-min') * 60_000,
@@ -74,8 +86,10 @@ async function main(): Promise<void> {
     kc.loadFromFile(cp.kubeconfigPath);
     await installCrds(kc);
     for (const n of ns) {
-      log(`scale run n=${n}`);
-      scale.push(await runScale(cli, kc, cp.kubeconfigPath, work, { ...common, n }, log));
+      for (const path of paths as BenchPath[]) {
+        log(`scale run ${path} n=${n}`);
+        scale.push(await runScale(cli, kc, cp.kubeconfigPath, work, { ...common, n, path }, log));
+      }
     }
     if (idleCrs > 0) {
       log(`memory phase: ${idleCrs} Partition CRs`);
@@ -87,12 +101,13 @@ async function main(): Promise<void> {
   const report = {
     date: new Date().toISOString(),
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
-    settings: { ...common, partitionCounts: ns, idlePartitionCrs: idleCrs },
+    settings: { ...common, partitionCounts: ns, paths, idlePartitionCrs: idleCrs },
     machine: { before: loadBefore, after: machine(), note: 'shared machine; loadavg = 1/5/15 min' },
     durationS: Math.round((Date.now() - started) / 1000),
     scale,
     idle,
   };
+  await mkdir(values.out, { recursive: true });
   await writeFile(join(values.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(join(values.out, 'report.md'), renderMarkdown(report));
   console.log(renderMarkdown(report));

@@ -1,7 +1,8 @@
-// One scale run: N partitions (2 NICs + 2 HBAs each) applied at once, reconciled by `dpm-operator run`
-// against the simulator (one HMC managing ceil(N/85) CPCs, one CpcSubset each) with HMC latency and job
-// durations of a real HMC. Measures wall time to all-Active, HMC requests, operator RSS/CPU, then a
-// steady-state window.
+// One scale run: N partitions (2 NICs each, plus 2 HBAs on the HBA path or an own StorageGroup booting from
+// its volume on the storage-group path) applied at once, reconciled by `dpm-operator run` against the
+// simulator (one HMC managing ceil(N/85) CPCs, one CpcSubset each) with HMC latency and job durations of a
+// real HMC; on the storage path the simulator fulfills each volume (SAN administrator) after a delay.
+// Measures wall time to all-Active, HMC requests, operator RSS/CPU, then a steady-state window.
 import * as k8s from '@kubernetes/client-node';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,10 +11,13 @@ import { startSimulator } from '../src/hmc-simulator/index.js';
 import { createAll } from './apply.js';
 import { startBenchOperator, type ProcSample } from './operator-process.js';
 import { PARTITIONS_PER_CPC, benchCpcs, benchSeed } from './seed.js';
-import { cpcSubset, partitionObjects } from './workload.js';
+import { cpcSubset, partitionObjects, type BenchPath } from './workload.js';
 
 export interface ScaleOptions {
   readonly n: number;
+  readonly path: BenchPath;
+  /** Storage path: the simulator completes each volume this long after its creation. */
+  readonly fulfillmentDelayMs: number;
   readonly latencyMs: number;
   readonly jobMs: number;
   readonly concurrency: number;
@@ -28,6 +32,9 @@ export interface ScaleOptions {
 
 export interface ScaleResult {
   n: number;
+  path: BenchPath;
+  /** Storage path: the simulated SAN administrator's delay, part of the lower bound (0 on the HBA path). */
+  fulfillmentDelayMs: number;
   cpcs: number;
   applyMs: number;
   firstActiveMs: number | null;
@@ -48,13 +55,19 @@ export interface ScaleResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** One job time plus the minimal request chain of all partitions pushed through the HMC's concurrency. */
+/**
+ * One job time plus the minimal request chain of all partitions pushed through the HMC's concurrency; on the
+ * storage path also the fulfillment delay (nothing can start before its boot volume is complete).
+ */
 export function lowerBoundMs(
-  o: Pick<ScaleOptions, 'n' | 'latencyMs' | 'jobMs' | 'minChain' | 'hmcConcurrency'>,
+  o: Pick<
+    ScaleOptions,
+    'n' | 'latencyMs' | 'jobMs' | 'minChain' | 'hmcConcurrency' | 'path' | 'fulfillmentDelayMs'
+  >,
 ): number {
   const chain = o.minChain * o.latencyMs;
   const throughput = Math.ceil((o.n * o.minChain) / o.hmcConcurrency) * o.latencyMs;
-  return o.jobMs + Math.max(chain, throughput);
+  return o.jobMs + (o.path === 'storage' ? o.fulfillmentDelayMs : 0) + Math.max(chain, throughput);
 }
 
 export async function runScale(
@@ -67,16 +80,18 @@ export async function runScale(
 ): Promise<ScaleResult> {
   const cpcs = benchCpcs(Math.ceil(o.n / PARTITIONS_PER_CPC));
   const perCpc = Math.ceil(o.n / cpcs.length);
-  const seedPath = join(workDir, `seed-${o.n}.json`);
-  await writeFile(seedPath, JSON.stringify(benchSeed(cpcs, 'bench', 'bench-password')));
+  const tag = `${o.path}-n${o.n}`;
+  const seedPath = join(workDir, `seed-${tag}.json`);
+  await writeFile(seedPath, JSON.stringify(benchSeed(cpcs, 'bench', 'bench-password', o.path === 'storage')));
   const sim = await startSimulator({
     port: 0,
     stompPort: 0,
     seed: seedPath,
     jobDurationMs: o.jobMs,
     faults: [{ kind: 'latency', ms: o.latencyMs }],
+    fulfillmentDelayMs: o.path === 'storage' ? o.fulfillmentDelayMs : 0,
   });
-  const ns = `bench-n${o.n}`;
+  const ns = `bench-${tag}`;
   const core = kc.makeApiClient(k8s.CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: ns } } });
   await core.createNamespacedSecret({
@@ -88,7 +103,7 @@ export async function runScale(
   });
   await createAll(
     kc,
-    cpcs.map((c, k) => cpcSubset(k, c, sim.port, 'hmc')),
+    cpcs.map((c, k) => cpcSubset(k, c, sim.port, 'hmc', o.path)),
     ns,
   );
   const op = await startBenchOperator({
@@ -97,7 +112,7 @@ export async function runScale(
     namespace: ns,
     stompPort: sim.stompPort,
     concurrency: o.concurrency,
-    logFile: join(workDir, `operator-n${o.n}.log`),
+    logFile: join(workDir, `operator-${tag}.log`),
   });
   try {
     await op.ready(120_000);
@@ -116,12 +131,12 @@ export async function runScale(
     const cpu0 = (await op.sample()).cpuSeconds;
     const objs = Array.from({ length: o.n }, (_, i) => {
       const k = Math.floor(i / perCpc);
-      return partitionObjects(i, k, cpcs[k]!);
+      return partitionObjects(i, k, cpcs[k]!, o.path);
     }).flat();
     const t0 = Date.now();
     await createAll(kc, objs, ns);
     const applyMs = Date.now() - t0;
-    log(`n=${o.n}: ${objs.length} objects created in ${applyMs} ms`);
+    log(`${tag}: ${objs.length} objects created in ${applyMs} ms`);
     let first: number | null = null;
     let active = 0;
     let lastLog = 0;
@@ -132,7 +147,7 @@ export async function runScale(
       if (active === o.n || t > o.capMs) break;
       if (t - lastLog > 30_000) {
         lastLog = t;
-        log(`n=${o.n}: ${active}/${o.n} active after ${Math.round(t / 1000)} s`);
+        log(`${tag}: ${active}/${o.n} active after ${Math.round(t / 1000)} s`);
       }
       await sleep(2000);
     }
@@ -146,13 +161,15 @@ export async function runScale(
       done || active === 0 || first === null
         ? wall
         : first + ((wall - first) * (o.n - 1)) / Math.max(1, active - 1);
-    log(`n=${o.n}: ${active}/${o.n} active after ${wall} ms; steady-state window ${o.steadyMs} ms`);
+    log(`${tag}: ${active}/${o.n} active after ${wall} ms; steady-state window ${o.steadyMs} ms`);
     await sim.admin.resetStats();
     await sleep(o.steadyMs);
     const steady = await sim.admin.stats();
     const hours = o.steadyMs / 3_600_000;
     return {
       n: o.n,
+      path: o.path,
+      fulfillmentDelayMs: o.path === 'storage' ? o.fulfillmentDelayMs : 0,
       cpcs: cpcs.length,
       applyMs,
       firstActiveMs: first,

@@ -1,7 +1,8 @@
 // A generated HMC definition (zhmcclient's mock format, as src/hmc-simulator/seed/default-z16.yaml) with as
 // many CPCs as N partitions need: a CPC holds at most 85 partitions, as a real HMC managing a data centre's
 // CPCs. Each CPC has two FCP adapters, one OSA with two ports (two virtual switches), and the storage
-// management feature off (HBAs are created directly).
+// management feature off (the HBA path: HBAs are created directly) or on (the storage-group path: FCP
+// storage only through storage groups, as on z14 ZR1 and later).
 
 export const PARTITIONS_PER_CPC = 85;
 
@@ -40,7 +41,12 @@ const fcpAdapter = (objectId: string, n: number) => ({
   ports: [{ properties: { 'element-id': '0', name: 'Port 0', index: 0 } }],
 });
 
-export function benchSeed(cpcs: readonly BenchCpc[], userid: string, password: string): object {
+export function benchSeed(
+  cpcs: readonly BenchCpc[],
+  userid: string,
+  password: string,
+  storageManagement: boolean,
+): object {
   return {
     hmc_definition: {
       host: '127.0.0.1',
@@ -87,7 +93,7 @@ export function benchSeed(cpcs: readonly BenchCpc[], userid: string, password: s
           'maximum-partitions': PARTITIONS_PER_CPC,
           'is-ensemble-member': false,
           'available-features-list': [
-            { name: 'dpm-storage-management', state: false },
+            { name: 'dpm-storage-management', state: storageManagement },
             { name: 'dpm-fcp-tape-management', state: false },
           ],
         },

@@ -1,14 +1,27 @@
-// The custom resources of one benchmark partition: a Partition booting from FCP, 2 PartitionNics, 2 PartitionHbas.
+// The custom resources of one benchmark partition, 2 PartitionNics each, and either (HBA path) 2 PartitionHbas
+// and boot from an FCP LUN behind the first, or (storage-group path) its own StorageGroup (2 paths, a boot
+// and a data volume) and boot from the group's boot volume.
 import type * as k8s from '@kubernetes/client-node';
 import type { BenchCpc } from './seed.js';
 
 const G = 'dpm.operator.dev/v1alpha1';
 
+export type BenchPath = 'hba' | 'storage';
+export const BENCH_PATHS: readonly BenchPath[] = ['hba', 'storage'];
+
 export function subsetName(k: number): string {
   return `bench-${String(k).padStart(3, '0')}`;
 }
 
-export function cpcSubset(k: number, cpc: BenchCpc, port: number, secret: string): k8s.KubernetesObject {
+const fcpPorts = (cpc: BenchCpc) => cpc.fcp.map((adapterObjectId) => ({ adapterObjectId, port: 0 }));
+
+export function cpcSubset(
+  k: number,
+  cpc: BenchCpc,
+  port: number,
+  secret: string,
+  path: BenchPath,
+): k8s.KubernetesObject {
   return {
     apiVersion: G,
     kind: 'CpcSubset',
@@ -17,12 +30,18 @@ export function cpcSubset(k: number, cpc: BenchCpc, port: number, secret: string
       hmc: { host: '127.0.0.1', port, credentialsSecretRef: { name: secret } },
       cpc: { name: cpc.name },
       limits: { maxPartitions: 85, maxProcessors: 64, maxMemoryMiB: 1048576 },
+      ...(path === 'storage' ? { storageAdapterPorts: fcpPorts(cpc) } : {}),
     },
   } as k8s.KubernetesObject;
 }
 
-/** Partition `i` on subset `k` (CPC `cpc`), with its NICs and HBAs. */
-export function partitionObjects(i: number, k: number, cpc: BenchCpc): k8s.KubernetesObject[] {
+/** Partition `i` on subset `k` (CPC `cpc`), with its NICs and its HBAs or storage group. */
+export function partitionObjects(
+  i: number,
+  k: number,
+  cpc: BenchCpc,
+  path: BenchPath,
+): k8s.KubernetesObject[] {
   const p = `p-${String(i).padStart(4, '0')}`;
   const hex = (v: number): string => v.toString(16).padStart(2, '0');
   const mac = (n: number): string => `02:00:0${n}:00:${hex(i >> 8)}:${hex(i & 0xff)}`;
@@ -38,21 +57,52 @@ export function partitionObjects(i: number, k: number, cpc: BenchCpc): k8s.Kuber
     metadata: { name: `${p}-hba-${n}` },
     spec: { partitionRef: { name: p }, adapterPort: { adapterObjectId: cpc.fcp[n], port: 0 } },
   });
-  return [
-    {
-      apiVersion: G,
-      kind: 'Partition',
-      metadata: { name: p },
-      spec: {
-        cpcSubsetRef: { name: subsetName(k) },
-        processors: { ifls: 1 },
-        memory: { initialMiB: 1024, maximumMiB: 1024 },
-        boot: {
-          type: 'FcpVolume',
-          fcpVolume: { hbaRef: { name: `${p}-hba-0` }, targetWwpn: '500507680b2145f0', lun: '0' },
+  const group = `${p}-storage`;
+  const partition = (extra: object) => ({
+    apiVersion: G,
+    kind: 'Partition',
+    metadata: { name: p },
+    spec: {
+      cpcSubsetRef: { name: subsetName(k) },
+      processors: { ifls: 1 },
+      memory: { initialMiB: 1024, maximumMiB: 1024 },
+      ...extra,
+    },
+  });
+  if (path === 'storage') {
+    return [
+      {
+        apiVersion: G,
+        kind: 'StorageGroup',
+        metadata: { name: group },
+        spec: {
+          cpcSubsetRef: { name: subsetName(k) },
+          shared: false,
+          connectivity: 2,
+          maxPartitions: 1,
+          volumes: [
+            { name: 'boot', sizeGiB: 32, usage: 'boot' },
+            { name: 'data', sizeGiB: 100, usage: 'data' },
+          ],
+          candidateAdapterPorts: fcpPorts(cpc),
+          deletionPolicy: 'Delete',
         },
       },
-    },
+      partition({
+        storageGroups: [{ storageGroupRef: { name: group } }],
+        boot: { type: 'StorageVolume', storageVolume: { storageGroupRef: { name: group }, volume: 'boot' } },
+      }),
+      nic(0),
+      nic(1),
+    ] as k8s.KubernetesObject[];
+  }
+  return [
+    partition({
+      boot: {
+        type: 'FcpVolume',
+        fcpVolume: { hbaRef: { name: `${p}-hba-0` }, targetWwpn: '500507680b2145f0', lun: '0' },
+      },
+    }),
     nic(0),
     nic(1),
     hba(0),
