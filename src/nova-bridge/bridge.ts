@@ -5,6 +5,8 @@ import { ComputeMethods } from './compute-methods.js';
 import { ComputeServer } from './compute-server.js';
 import { ConductorClient } from './conductor-client.js';
 import { CrStore } from './cr-store.js';
+import type { ServiceEndpoint } from './openstack-http.js';
+import { PlacementClient } from './placement.js';
 import { COMPUTE_TOPIC, ServiceReporter } from './service.js';
 import { RpcTransport, type QueueFlags } from './transport.js';
 
@@ -22,6 +24,8 @@ export interface NovaBridgeOptions {
   seVersion?: string;
   buildTimeoutMs?: number;
   powerTimeoutMs?: number;
+  /** Placement (endpoint and token): the subset is reported as a resource provider. */
+  placement?: ServiceEndpoint;
   log: Logger;
 }
 
@@ -68,7 +72,12 @@ export class NovaBridge {
         reportIntervalMs: o.reportIntervalMs,
         seVersion: o.seVersion,
         log,
-        resources: async () => ({ subset: await store.getSubset(), partitions: store.partitions() }),
+        placement: o.placement ? new PlacementClient(o.placement) : undefined,
+        resources: async () => ({
+          subset: await store.getSubset(),
+          partitions: store.partitions(),
+          foreign: await store.foreignPartitions(),
+        }),
       });
       await service.start();
       await transport.serve(COMPUTE_TOPIC, o.host, (req) => void server.handle(req));
