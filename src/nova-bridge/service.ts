@@ -150,6 +150,11 @@ export class ServiceReporter {
     this.opts.log.info({ host, id: r.updates.id }, 'registered nova-compute service');
   }
 
+  /** set_host_enabled: Service.disabled (the scheduler's ComputeFilter skips a disabled host). */
+  async setEnabled(enabled: boolean): Promise<void> {
+    await this.saveService({ disabled: !enabled, disabled_reason: enabled ? null : 'set_host_enabled' });
+  }
+
   private async heartbeat(): Promise<void> {
     const count = Number(this.service?.['nova_object.data'].report_count ?? 0);
     await this.saveService({ report_count: count + 1 });

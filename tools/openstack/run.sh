@@ -112,8 +112,10 @@ wait_http() { # <name> <url>
 }
 
 t0=$SECONDS
-serve() { # <name> <venv> <port> <module:app>
-  start "$1" "$2/bin/python" -m dpm_openstack.serve "$3" "$4"
+serve() { # <name> <venv> <port> <module:app> [-- <application arguments>]
+  local name="$1" venv="$2"
+  shift 2
+  start "$name" "$venv/bin/python" -m dpm_openstack.serve "$@"
 }
 if has placement; then
   OS_PLACEMENT_CONFIG_DIR="$dir/etc/placement" serve placement "$PLACEMENT_VENV" "$OS_PLACEMENT_PORT" 'placement.wsgi:init_application()'
@@ -127,7 +129,8 @@ if has nova; then
   start nova-scheduler "$NOVA_VENV/bin/nova-scheduler" --config-file "$dir/etc/nova/nova.conf"
 fi
 if has cinder; then
-  OS_CINDER_CONFIG_DIR="$dir/etc/cinder" serve cinder-api "$CINDER_VENV" "$OS_CINDER_PORT" 'dpm_openstack.cinder_api:application()'
+  serve cinder-api "$CINDER_VENV" "$OS_CINDER_PORT" 'cinder.wsgi.wsgi:initialize_application()' \
+    -- --config-file "$dir/etc/cinder/cinder.conf"
   start cinder-scheduler "$CINDER_VENV/bin/cinder-scheduler" --config-file "$dir/etc/cinder/cinder.conf"
   start cinder-volume "$CINDER_VENV/bin/cinder-volume" --config-file "$dir/etc/cinder/cinder.conf"
 fi

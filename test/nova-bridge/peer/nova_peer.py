@@ -282,7 +282,7 @@ class Api:
 
     def reboot(self, c):
         hard = c.get("reboot_type", "HARD") == "HARD"
-        inst = self._set_task(c["uuid"], "reboot_pending_hard" if hard else "reboot_pending")
+        inst = self._set_task(c["uuid"], "rebooting_hard" if hard else "rebooting")  # as nova-api leaves it
         self.compute.reboot_instance(self.ctxt(), inst, block_device_info=None,
                                      reboot_type="HARD" if hard else "SOFT")
 

@@ -2,6 +2,7 @@
 
 Usage: python -m dpm_openstack.serve <port> <module:attribute>   (the attribute is the application)
        python -m dpm_openstack.serve <port> <module:factory()>   (the factory returns it)
+       ... -- <arguments>   (the application's own command line, e.g. --config-file)
 Prints ``listening <port>`` on stderr once the socket accepts connections.
 """
 import importlib
@@ -22,8 +23,9 @@ class _Quiet(WSGIRequestHandler):
 def main():
     port = int(sys.argv[1])
     module, _, name = sys.argv[2].partition(":")
-    # The services parse sys.argv as their own command line (oslo.config): leave them none.
-    sys.argv = sys.argv[:1]
+    # The services parse sys.argv as their own command line (oslo.config): leave them what follows `--`.
+    rest = sys.argv[sys.argv.index("--") + 1 :] if "--" in sys.argv else []
+    sys.argv = sys.argv[:1] + rest
     if name.endswith("()"):
         app = getattr(importlib.import_module(module), name[:-2])()
     else:
