@@ -33,20 +33,22 @@ export interface ConnectionInfo {
 }
 
 export class CinderClient {
-  /** `ep.url` is the v3 root without project (`http://cinder:8776/v3`); the project comes per call. */
-  constructor(private readonly ep: ServiceEndpoint) {}
+  private readonly http: OpenStackHttp;
 
-  private http(projectId: string): OpenStackHttp {
-    return new OpenStackHttp({
-      ...this.ep,
-      url: `${this.ep.url.replace(/\/$/, '')}/${projectId}`,
-      headers: { 'OpenStack-API-Version': CINDER_MICROVERSION, ...this.ep.headers },
+  /**
+   * `ep.url` is the v3 root without a project (`http://cinder:8776/v3`): cinder routes project-less
+   * URLs since 2023.1, and project ids need not be uuids then.
+   */
+  constructor(ep: ServiceEndpoint) {
+    this.http = new OpenStackHttp({
+      ...ep,
+      headers: { 'OpenStack-API-Version': CINDER_MICROVERSION, ...ep.headers },
     });
   }
 
   /** attachment_update: the volume exported to `connector`; returns the connection info. */
-  async attach(projectId: string, attachmentId: string, connector: FcConnector): Promise<ConnectionInfo> {
-    const r = await this.http(projectId).request<{ attachment: { connection_info: ConnectionInfo } }>(
+  async attach(attachmentId: string, connector: FcConnector): Promise<ConnectionInfo> {
+    const r = await this.http.request<{ attachment: { connection_info: ConnectionInfo } }>(
       'PUT',
       `/attachments/${attachmentId}`,
       { attachment: { connector } },
@@ -54,14 +56,14 @@ export class CinderClient {
     return r.json.attachment.connection_info;
   }
 
-  async complete(projectId: string, attachmentId: string): Promise<void> {
-    await this.http(projectId).request('POST', `/attachments/${attachmentId}/action`, {
+  async complete(attachmentId: string): Promise<void> {
+    await this.http.request('POST', `/attachments/${attachmentId}/action`, {
       'os-complete': null,
     });
   }
 
   /** Deletes an attachment (already gone is fine). */
-  async detach(projectId: string, attachmentId: string): Promise<void> {
-    await this.http(projectId).requestOrAbsent('DELETE', `/attachments/${attachmentId}`);
+  async detach(attachmentId: string): Promise<void> {
+    await this.http.requestOrAbsent('DELETE', `/attachments/${attachmentId}`);
   }
 }

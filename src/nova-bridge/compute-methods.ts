@@ -267,8 +267,7 @@ export class ComputeMethods {
         'InvalidRequest',
         `volume ${open.volumeId ?? ''} needs its cinder attachment completed, and no cinder endpoint is configured`,
       );
-    const project = String(objectData(req.args.instance).project_id ?? '');
-    const info = await this.o.cinder.attach(project, open.attachmentId!, fcConnector(wwpns, inst.uuid));
+    const info = await this.o.cinder.attach(open.attachmentId!, fcConnector(wwpns, inst.uuid));
     const json = JSON.stringify(info);
     if (open.primitive)
       await this.o.conductor.objectAction(
@@ -276,7 +275,7 @@ export class ComputeMethods {
         withChanges(open.primitive, { connection_info: json }),
         'save',
       );
-    await this.o.cinder.complete(project, open.attachmentId!);
+    await this.o.cinder.complete(open.attachmentId!);
     const [updated] = readBlockDeviceMappings([
       { ...open.primitive!, 'nova_object.data': { ...objectData(open.primitive), connection_info: json } },
     ]);
@@ -291,7 +290,6 @@ export class ComputeMethods {
   private async terminate(req: RpcRequest): Promise<null> {
     const inst = this.record(req);
     const uuid = inst.uuid;
-    const project = String(objectData(req.args.instance).project_id ?? '');
     await this.o.store.deleteInstance(uuid);
     await this.o.store.waitForPartition(uuid, (p) => p === undefined, this.o.powerTimeoutMs ?? 300_000);
     if (this.o.neutron) {
@@ -306,7 +304,7 @@ export class ComputeMethods {
     }
     if (this.o.cinder)
       for (const b of readBlockDeviceMappings(req.args.bdms))
-        if (b.attachmentId) await this.o.cinder.detach(project, b.attachmentId);
+        if (b.attachmentId) await this.o.cinder.detach(b.attachmentId);
     await inst.save({
       vm_state: VM_STATE.DELETED,
       task_state: null,

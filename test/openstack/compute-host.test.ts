@@ -92,7 +92,7 @@ describe('Nova bridge as a compute host of a real OpenStack control plane', () =
       powerTimeoutMs: 120_000,
       placement: { url: os.placementUrl, token: 'admin' },
       neutron: { url: os.neutronUrl, token: os.token },
-      cinder: { url: os.cinderUrl.replace(/\/admin$/, ''), token: os.token, serviceToken: 'nova:service' },
+      cinder: { url: os.cinderUrl, token: os.token, serviceToken: 'nova:service' },
       log: pino({ level: process.env.DPM_TEST_LOG_LEVEL ?? 'silent' }),
     });
   }, 1_200_000);
@@ -112,11 +112,15 @@ describe('Nova bridge as a compute host of a real OpenStack control plane', () =
       return r.services.find((s) => s.host === HOST && s.state === 'up');
     });
     expect(svc.status).toBe('enabled');
-    const hv = await nova.get<{
-      hypervisors: { id: string; hypervisor_hostname: string; hypervisor_type: string }[];
-    }>('/os-hypervisors/detail');
-    expect(hv.hypervisors).toEqual([
-      expect.objectContaining({ id: node, hypervisor_hostname: HOST, hypervisor_type: 'PRSM' }),
+    // The scheduler maps the new host to the cell (discover_hosts_in_cells_interval), then lists it.
+    const hv = await waitFor('hypervisor listed', async () => {
+      const r = await nova.get<{
+        hypervisors: { id: string; hypervisor_hostname: string; hypervisor_type: string; state: string }[];
+      }>('/os-hypervisors/detail');
+      return r.hypervisors.length > 0 ? r.hypervisors : undefined;
+    });
+    expect(hv).toEqual([
+      expect.objectContaining({ id: node, hypervisor_hostname: HOST, hypervisor_type: 'PRSM', state: 'up' }),
     ]);
     const inv = await placement.get<{ inventories: Record<string, { total: number; reserved: number }> }>(
       `/resource_providers/${node}/inventories`,
@@ -168,6 +172,8 @@ describe('Nova bridge as a compute host of a real OpenStack control plane', () =
       if (v.status === 'error') throw new Error(`volume error\n${os.log('cinder-volume')}`);
       return v.status === 'available';
     });
+    // A volume with an operating system on it (the test driver writes nothing): bootable.
+    await cinder.post(`/volumes/${vol.id}/action`, { 'os-set_bootable': { bootable: true } });
     await nova.post('/flavors', {
       flavor: { name: 'dpm.small', vcpus: 2, ram: 2048, disk: 0, id: 'dpm-small' },
     });

@@ -59,7 +59,7 @@ endpoint = http://127.0.0.1:$ne
 endpoint_override = http://127.0.0.1:$ne
 token = $OS_TOKEN
 [cinder]
-endpoint_template = http://127.0.0.1:$ci/v3/%(project_id)s
+endpoint_template = http://127.0.0.1:$ci/v3
 [service_user]
 send_service_user_token = true
 auth_type = admin_token
@@ -86,6 +86,9 @@ auth_strategy = keystone
 api_paste_config = $d/etc/cinder/api-paste.ini
 enabled_backends = dpmfc
 osapi_volume_workers = 1
+# cinder-volume re-publishes its pools this often: a scheduler that started after the first
+# publication learns them within seconds (default 60 s: "No valid backend").
+periodic_interval = 5
 [database]
 connection = sqlite:///cinder.sqlite
 [dpmfc]
@@ -140,7 +143,7 @@ write_endpoints() { # <dir>
 OS_TOKEN=$OS_TOKEN
 OS_PLACEMENT_URL=http://127.0.0.1:${OS_PLACEMENT_PORT:-}
 OS_NOVA_URL=http://127.0.0.1:${OS_NOVA_PORT:-}/v2.1
-OS_CINDER_URL=http://127.0.0.1:${OS_CINDER_PORT:-}/v3/admin
+OS_CINDER_URL=http://127.0.0.1:${OS_CINDER_PORT:-}/v3
 OS_NEUTRON_URL=http://127.0.0.1:${OS_NEUTRON_PORT:-}
 NOVA_VENV=$NOVA_VENV
 ENV

@@ -153,6 +153,15 @@ if has nova; then
     done
   done
 fi
+# cinder: ready once the scheduler knows the backend's pool (else a volume create fails).
+if has cinder; then
+  deadline=$((SECONDS + ${OS_START_TIMEOUT:-180}))
+  until curl -s -H "X-Auth-Token: $OS_TOKEN" "http://127.0.0.1:$OS_CINDER_PORT/v3/scheduler-stats/get_pools" |
+    grep -q '"name"'; do
+    [ $SECONDS -lt $deadline ] || { log "cinder-scheduler knows no pool (see $dir/log/cinder-*.log)"; exit 1; }
+    sleep 0.5
+  done
+fi
 write_endpoints "$dir" >"$dir/endpoints.env"
 touch "$dir/ready"
 log "control plane ready in $((SECONDS - t0)) s: $services"
