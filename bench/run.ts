@@ -62,6 +62,7 @@ async function main(): Promise<void> {
     port: 0,
     stompPort: 0,
     jobDurationMs: JOB_MS,
+    seedName: 'z13', // the HBA path
     faults: [{ kind: 'latency', ms: LATENCY_MS }],
   });
   let manager: OperatorManager | undefined;

@@ -8,6 +8,8 @@ interface HmcSimFlags {
   stompPort: string;
   host: string;
   seed?: string;
+  seedName: string;
+  fulfillmentDelayMs: string;
   stateFile?: string;
   userid?: string;
   password?: string;
@@ -26,6 +28,11 @@ function int(name: string, v: string): number {
   return n;
 }
 
+function seedName(v: string): 'current' | 'z16' | 'z13' {
+  if (v === 'current' || v === 'z16' || v === 'z13') return v;
+  throw new Error(`--seed-name must be current, z16 or z13, got '${v}'`);
+}
+
 /** `dpm-operator hmc-sim`: the HMC simulator (HTTPS WS API + STOMP notifications). */
 export function registerHmcSim(program: Command): void {
   program
@@ -34,7 +41,17 @@ export function registerHmcSim(program: Command): void {
     .option('--port <port>', 'HTTPS port (0 = a free port)', String(DEFAULTS.port))
     .option('--stomp-port <port>', 'STOMP over TLS port (0 = a free port)', String(DEFAULTS.stompPort))
     .option('--host <address>', 'listen address', DEFAULTS.host)
-    .option('--seed <file>', 'HMC definition YAML (zhmcclient format); default: the built-in z16 seed')
+    .option('--seed <file>', 'HMC definition YAML (zhmcclient format); wins over --seed-name')
+    .option(
+      '--seed-name <name>',
+      'built-in seed: current (z16, storage groups; alias z16) or z13 (HBAs)',
+      'current',
+    )
+    .option(
+      '--fulfillment-delay-ms <ms>',
+      'storage volumes become complete this long after creation (0 = only when fulfilled by request)',
+      String(DEFAULTS.fulfillmentDelayMs),
+    )
     .option('--state-file <path>', 'restore state from this file at start, save it at stop')
     .option('--userid <userid>', 'HMC userid (default from the seed)')
     .option('--password <password>', 'HMC password (default from the seed)')
@@ -61,6 +78,8 @@ export function registerHmcSim(program: Command): void {
         stompPort: int('stomp-port', flags.stompPort),
         host: flags.host,
         seed: flags.seed,
+        seedName: seedName(flags.seedName),
+        fulfillmentDelayMs: int('fulfillment-delay-ms', flags.fulfillmentDelayMs),
         stateFile: flags.stateFile,
         userid: flags.userid,
         password: flags.password,

@@ -7,8 +7,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { CpcSubset } from '../crds/index.js';
 import { HmcClient } from '../hmc/client.js';
-import type { HmcNotification } from '../hmc/notifications.js';
-import { HmcGateway, type HmcChange } from './hmc-gateway.js';
+import { HmcGateway, attachNotifications } from './hmc-gateway.js';
 
 export class CredentialsError extends Error {
   override readonly name = 'CredentialsError';
@@ -30,26 +29,6 @@ export interface ConnectionsOptions {
   onChange(conn: HmcConnection, partitionUri: string | undefined): void;
   /** STOMP port; the HMC's is 61612. */
   stompPort?: (subset: CpcSubset) => number | undefined;
-}
-
-function toChange(n: HmcNotification): HmcChange | undefined {
-  const uri = n.elementUri ?? n.objectUri;
-  if (!uri) return undefined;
-  switch (n.type) {
-    case 'status-change': {
-      const s = n.changeReports.find((r) => r['new-status'])?.['new-status'];
-      return s ? { kind: 'status-change', uri, status: s } : undefined;
-    }
-    case 'property-change': {
-      const changes: Record<string, unknown> = {};
-      for (const r of n.changeReports) if (r['property-name']) changes[r['property-name']] = r['new-value'];
-      return { kind: 'property-change', uri, changes };
-    }
-    case 'inventory-change':
-      return { kind: 'inventory-change', uri, action: n.action ?? 'add' };
-    default:
-      return undefined;
-  }
 }
 
 export class HmcConnections {
@@ -180,17 +159,10 @@ export class HmcConnections {
     // A new connection starts with an empty cache, so nothing is lost before these listeners attach.
     const gateway = new HmcGateway(client);
     const conn: HmcConnection = { fingerprint, client, gateway, secretVersion: creds.version };
-    client.notifications?.on('notification', (n: HmcNotification) => {
-      const change = toChange(n);
-      if (!change) return;
-      const partitionUri = gateway.applyChange(change);
-      if (partitionUri) this.opts.onChange(conn, partitionUri);
-    });
-    client.notifications?.on('resync', (e) => {
-      log.info({ reason: e.reason }, 'HMC notifications may have been missed; resyncing');
-      gateway.applyChange({ kind: 'resync' });
-      this.opts.onChange(conn, undefined);
-    });
+    client.notifications?.on('resync', (e) =>
+      log.info({ reason: e.reason }, 'HMC notifications may have been missed; resyncing'),
+    );
+    attachNotifications(client, gateway, (partitionUri) => this.opts.onChange(conn, partitionUri));
     log.info('connected to the HMC (session and notifications)');
     return conn;
   }

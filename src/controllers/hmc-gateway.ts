@@ -2,9 +2,13 @@
 // a reconcile of an unchanged partition costs no HMC request (the HMC is slow and shared).
 import type { HmcClient } from '../hmc/client.js';
 import { NotFoundError, isNotFound } from '../hmc/errors.js';
+import type { JobStatus } from '../hmc/jobs.js';
+import type { HmcNotification } from '../hmc/notifications.js';
 import type {
   HmcPartitionStatus,
   HmcProps,
+  JobOperation,
+  JobState,
   ObservedHba,
   ObservedNic,
   ObservedPartition,
@@ -23,7 +27,52 @@ export type HmcChange =
   | { kind: 'property-change'; uri: string; changes: Record<string, unknown> }
   | { kind: 'status-change'; uri: string; status: string }
   | { kind: 'inventory-change'; uri: string; action: 'add' | 'remove' }
+  | { kind: 'job-completion'; uri: string }
   | { kind: 'resync' };
+
+/** Decodes a notification into a cache change (undefined: nothing the controllers use). */
+export function toChange(n: HmcNotification): HmcChange | undefined {
+  if (n.type === 'job-completion') return { kind: 'job-completion', uri: n.jobUri };
+  const uri = n.elementUri ?? n.objectUri;
+  if (!uri) return undefined;
+  switch (n.type) {
+    case 'status-change': {
+      const s = n.changeReports.find((r) => r['new-status'])?.['new-status'];
+      return s ? { kind: 'status-change', uri, status: s } : undefined;
+    }
+    case 'property-change': {
+      const changes: Record<string, unknown> = {};
+      for (const r of n.changeReports) if (r['property-name']) changes[r['property-name']] = r['new-value'];
+      return { kind: 'property-change', uri, changes };
+    }
+    case 'inventory-change':
+      return { kind: 'inventory-change', uri, action: n.action ?? 'add' };
+  }
+}
+
+/**
+ * Feeds a client's notifications into a gateway; `onChange` gets the partition URI each change concerns
+ * (undefined = notifications may have been missed: resync everything).
+ */
+export function attachNotifications(
+  client: HmcClient,
+  gateway: HmcGateway,
+  onChange: (partitionUri: string | undefined) => void,
+): void {
+  client.notifications?.on('notification', (n: HmcNotification) => {
+    const change = toChange(n);
+    if (!change) return;
+    const partitionUri = gateway.applyChange(change);
+    if (partitionUri) onChange(partitionUri);
+  });
+  client.notifications?.on('resync', () => {
+    gateway.applyChange({ kind: 'resync' });
+    onChange(undefined);
+  });
+}
+
+/** How many ended job URIs the gateway remembers (a completion may arrive before anyone asks). */
+const COMPLETED_JOBS_LIMIT = 10_000;
 
 function toObservedNic(uri: string, p: Props): ObservedNic {
   return {
@@ -55,6 +104,10 @@ function parentOf(uri: string): string {
 export class HmcGateway {
   /** Raw properties by object or element URI, as last read or written. */
   private readonly cache = new Map<string, Props>();
+  /** Job URI -> the partition it was submitted for (this process's submissions, for routing completions). */
+  private readonly jobs = new Map<string, string>();
+  /** Job URIs whose completion notification arrived. */
+  private readonly completed = new Set<string>();
 
   constructor(private readonly client: HmcClient) {}
 
@@ -63,6 +116,14 @@ export class HmcGateway {
     if (change.kind === 'resync') {
       this.cache.clear();
       return undefined;
+    }
+    if (change.kind === 'job-completion') {
+      this.completed.add(change.uri);
+      if (this.completed.size > COMPLETED_JOBS_LIMIT) {
+        const oldest = this.completed.values().next().value;
+        if (oldest !== undefined) this.completed.delete(oldest);
+      }
+      return this.jobs.get(change.uri);
     }
     const partitionUri = parentOf(change.uri);
     const entry = this.cache.get(change.uri);
@@ -165,9 +226,15 @@ export class HmcGateway {
     return p && { uri: p['object-uri'], name: p.name, status: p.status as HmcPartitionStatus };
   }
 
-  /** Not idempotent: the caller's create guard (find by name first) makes it safe to repeat a reconcile. */
-  createPartition(cpcUri: string, props: HmcProps): Promise<string> {
-    return this.client.partitions.create(cpcUri, props);
+  /**
+   * Not idempotent: the caller records "create attempted" first and finds the partition by name after an
+   * ambiguous failure. The cache is seeded with what the HMC has now (a new partition is `stopped`, with no
+   * NICs or HBAs and the properties sent), so no GET follows the create.
+   */
+  async createPartition(cpcUri: string, props: HmcProps): Promise<string> {
+    const uri = await this.client.partitions.create(cpcUri, props);
+    this.cache.set(uri, { ...props, 'object-uri': uri, status: 'stopped', 'nic-uris': [], 'hba-uris': [] });
+    return uri;
   }
 
   /** Updates a partition, NIC or HBA (all take POST on their URI) and writes the change through the cache. */
@@ -188,13 +255,49 @@ export class HmcGateway {
     this.cache.delete(uri);
   }
 
-  /** Starts or stops through the async job; the partition's status is re-read afterwards. */
-  async operation(uri: string, op: 'start' | 'stop'): Promise<void> {
+  /**
+   * Submits a start or stop job and returns its URI at once: nobody waits for it. Its end is learnt from the
+   * partition's status notifications, the job-completion notification, or `jobState` (the bounded poll).
+   */
+  async submitJob(partitionUri: string, op: JobOperation): Promise<string> {
+    const jobUri = await (op === 'start'
+      ? this.client.partitions.startJob(partitionUri)
+      : this.client.partitions.stopJob(partitionUri));
+    this.jobs.set(jobUri, partitionUri);
+    return jobUri;
+  }
+
+  /** Whether the job's completion notification arrived (no request). */
+  jobCompleted(jobUri: string): boolean {
+    return this.completed.has(jobUri);
+  }
+
+  /** `GET` of the job: one request. A job the HMC no longer knows is `lost`. */
+  async jobState(jobUri: string, recheckMs: number): Promise<JobState> {
+    let st: JobStatus;
     try {
-      await (op === 'start' ? this.client.partitions.start(uri) : this.client.partitions.stop(uri));
-    } finally {
-      this.cache.delete(uri);
+      st = await this.client.jobs.get(jobUri);
+    } catch (e) {
+      if (isNotFound(e)) return { state: 'lost' };
+      throw e;
     }
+    if (st.status === 'running' || st.status === 'cancel-pending') return { state: 'running', recheckMs };
+    const code = st['job-status-code'] ?? (st.status === 'complete' ? 200 : 0);
+    if (st.status === 'complete' && code >= 200 && code < 300) return { state: 'succeeded' };
+    const results = st['job-results'] as { message?: unknown } | null | undefined;
+    const reason = st['job-reason-code'];
+    const message =
+      typeof results?.message === 'string'
+        ? results.message
+        : `job ${jobUri} ended ${st.status} (HTTP ${code}${reason !== undefined ? `.${reason}` : ''})`;
+    return { state: 'failed', message };
+  }
+
+  /** Deletes the ended job's status on the HMC (as zhmcclient does); idempotent. */
+  async finishJob(jobUri: string): Promise<void> {
+    await this.client.session.delete(jobUri, { idempotent: true, notFoundOk: true });
+    this.jobs.delete(jobUri);
+    this.completed.delete(jobUri);
   }
 
   /** Keeps a cached partition's nic-uris / hba-uris in step with an element added or removed (idempotent). */
@@ -206,8 +309,13 @@ export class HmcGateway {
     parent[key] = action === 'add' ? [...list, elementUri] : list;
   }
 
+  /**
+   * Creates a NIC. With its device number chosen by the caller every property the controllers read is known,
+   * so the cache is seeded from the request and no GET follows.
+   */
   async createNic(partitionUri: string, props: HmcProps): Promise<string> {
     const uri = await this.client.nics.create(partitionUri, props);
+    this.cache.set(uri, { ...props, 'element-uri': uri });
     this.trackElement(uri, 'add');
     return uri;
   }
@@ -224,6 +332,17 @@ export class HmcGateway {
       : this.client.hbas.delete(elementUri));
     this.cache.delete(elementUri);
     this.trackElement(elementUri, 'remove');
+  }
+
+  /** Object-URIs of the CPC's virtual switches: one list request per CPC and connection (switches do not move). */
+  async virtualSwitchUris(cpcUri: string): Promise<ReadonlySet<string>> {
+    const key = `vswitches:${cpcUri}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit.uris as Set<string>;
+    const list = await this.client.virtualSwitches.list(cpcUri);
+    const uris = new Set(list.map((v) => v['object-uri']));
+    this.cache.set(key, { uris });
+    return uris;
   }
 
   /** The virtual switch backed by an adapter port (OSA, HiperSockets). Cached: switches do not move. */

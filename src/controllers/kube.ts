@@ -16,14 +16,32 @@ export interface CrObject {
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const jsonPatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch);
 
-export class KubeWriter {
+/**
+ * What the controllers write to Kubernetes. The API server implementation is ApiKubeWriter; the fast test
+ * tier uses an in-memory one (test/unit/reconcile/memory-kube.ts).
+ */
+export interface KubeWriter {
+  /** Merge-patches the status subresource. */
+  patchStatus(ref: ObjectRef, status: object): Promise<void>;
+  /**
+   * Adds our finalizer and the given annotations (each a no-op when already present) in one patch guarded
+   * by the object's resourceVersion. Returns true when a patch was sent.
+   */
+  addFinalizer(ref: ObjectRef, obj: CrObject, annotations?: Record<string, string>): Promise<boolean>;
+  /** Removes only our finalizer. Returns false when it was not there (or the object is gone). */
+  removeFinalizer(ref: ObjectRef, obj: CrObject): Promise<boolean>;
+}
+
+/** JSON pointer escaping of one path segment (RFC 6901). */
+const pointer = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
+export class ApiKubeWriter implements KubeWriter {
   private readonly api: k8s.CustomObjectsApi;
 
   constructor(kc: k8s.KubeConfig) {
     this.api = kc.makeApiClient(k8s.CustomObjectsApi);
   }
 
-  /** Merge-patches the status subresource. */
   async patchStatus(ref: ObjectRef, status: object): Promise<void> {
     await this.api.patchNamespacedCustomObjectStatus(
       { group: API_GROUP, version: API_VERSION, ...ref, body: { status } },
@@ -31,19 +49,26 @@ export class KubeWriter {
     );
   }
 
-  /** Adds our finalizer (no-op when present). Returns true when a patch was sent. */
-  async addFinalizer(ref: ObjectRef, obj: CrObject): Promise<boolean> {
+  async addFinalizer(
+    ref: ObjectRef,
+    obj: CrObject,
+    annotations: Record<string, string> = {},
+  ): Promise<boolean> {
     const list = obj.metadata.finalizers;
-    if (list?.includes(FINALIZER)) return false;
-    const ops = list
-      ? [
-          { op: 'test', path: '/metadata/finalizers', value: list },
-          { op: 'add', path: '/metadata/finalizers/-', value: FINALIZER },
-        ]
-      : [
-          { op: 'test', path: '/metadata/resourceVersion', value: obj.metadata.resourceVersion },
-          { op: 'add', path: '/metadata/finalizers', value: [FINALIZER] },
-        ];
+    const have = obj.metadata.annotations;
+    const missing = Object.entries(annotations).filter(([k, v]) => have?.[k] !== v);
+    if (list?.includes(FINALIZER) && missing.length === 0) return false;
+    const ops: object[] = [
+      { op: 'test', path: '/metadata/resourceVersion', value: obj.metadata.resourceVersion },
+    ];
+    if (!list) ops.push({ op: 'add', path: '/metadata/finalizers', value: [FINALIZER] });
+    else if (!list.includes(FINALIZER))
+      ops.push({ op: 'add', path: '/metadata/finalizers/-', value: FINALIZER });
+    if (!have && missing.length)
+      ops.push({ op: 'add', path: '/metadata/annotations', value: Object.fromEntries(missing) });
+    else
+      for (const [k, v] of missing)
+        ops.push({ op: 'add', path: `/metadata/annotations/${pointer(k)}`, value: v });
     await this.api.patchNamespacedCustomObject(
       { group: API_GROUP, version: API_VERSION, ...ref, body: ops },
       jsonPatch,
@@ -51,7 +76,7 @@ export class KubeWriter {
     return true;
   }
 
-  /** Removes only our finalizer; the `test` op makes a concurrent edit fail (and the reconcile retry). */
+  /** The `test` op makes a concurrent edit fail (and the reconcile retry). */
   async removeFinalizer(ref: ObjectRef, obj: CrObject): Promise<boolean> {
     const list = obj.metadata.finalizers ?? [];
     const i = list.indexOf(FINALIZER);

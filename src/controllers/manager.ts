@@ -19,7 +19,7 @@ import { generationOrMetadataChanged } from '../runtime/predicates.js';
 import { WorkQueue } from '../runtime/workqueue.js';
 import { HmcConnections, type HmcConnection } from './connections.js';
 import { CpcSubsetReconciler } from './cpcsubset/reconciler.js';
-import { KubeWriter } from './kube.js';
+import { ApiKubeWriter } from './kube.js';
 import type { EventSink, Outcome, ReadCache } from './outcome.js';
 import { PartitionReconciler } from './partition/reconciler.js';
 
@@ -126,7 +126,8 @@ export class OperatorManager {
   readonly connections: HmcConnections;
   /** HMC credential Secrets: an edit re-checks the subsets using them (new session, old one logged off). */
   readonly secrets: SupervisedInformer<k8s.V1Secret>[];
-  private readonly uriIndex = new Map<string, string>();
+  /** HMC partition URI -> Partition key, derived from the informer (status.partitionUri): routes notifications. */
+  private readonly keyByUri = new Map<string, string>();
   private readonly abort = new AbortController();
   private workers: Promise<unknown> | undefined;
   private readonly partitionReconciler: PartitionReconciler;
@@ -168,11 +169,11 @@ export class OperatorManager {
           for (const p of this.partitions.list()) this.partitionQueue.add(keyOf(p));
           return;
         }
-        const key = this.uriIndex.get(uri);
+        const key = this.keyByUri.get(uri);
         if (key) this.partitionQueue.add(key);
       },
     });
-    const writer = new KubeWriter(kc);
+    const writer = new ApiKubeWriter(kc);
     this.partitionReconciler = new PartitionReconciler({
       partitions: this.partitions,
       nics: this.nics,
@@ -182,7 +183,6 @@ export class OperatorManager {
       writer,
       events: opts.events,
       log: log.child({ controller: 'partition' }),
-      uriIndex: this.uriIndex,
       ignoreUnknownSubsets: Boolean(opts.subsetSelector),
     });
     this.subsetReconciler = new CpcSubsetReconciler({
@@ -196,13 +196,9 @@ export class OperatorManager {
       resyncMs: opts.subsetResyncMs ?? 600_000,
       onDrift: (uris) => {
         for (const uri of uris) {
-          const key = this.uriIndex.get(uri);
+          const key = this.keyByUri.get(uri);
           if (key) this.partitionQueue.add(key);
         }
-      },
-      onReady: (ns, name) => {
-        for (const p of this.partitions.list(ns))
-          if (p.spec.cpcSubsetRef.name === name) this.partitionQueue.add(keyOf(p));
       },
     });
     this.wireEvents();
@@ -212,7 +208,10 @@ export class OperatorManager {
     const q = this.partitionQueue;
     const secretChanged = (sec: k8s.V1Secret): void => {
       for (const sub of this.subsets.list(sec.metadata?.namespace)) {
-        if (sub.spec.hmc.credentialsSecretRef.name === sec.metadata?.name) this.subsetQueue.add(keyOf(sub));
+        if (sub.spec.hmc.credentialsSecretRef.name === sec.metadata?.name) {
+          this.subsetReconciler.recheck(keyOf(sub));
+          this.subsetQueue.add(keyOf(sub));
+        }
       }
     };
     for (const inf of this.secrets) {
@@ -231,9 +230,28 @@ export class OperatorManager {
         if (refused && p.spec.cpcSubsetRef.name === subset) q.add(keyOf(p));
       }
     };
+    const track = (o: Partition, present: boolean): void => {
+      const uri = o.status?.partitionUri;
+      if (uri && present) this.keyByUri.set(uri, keyOf(o));
+      else if (uri) this.keyByUri.delete(uri);
+    };
+    // A subset's usage columns follow its partitions (a cache-only pass, coalesced over a second).
+    const usageChanged = (a: Partition | undefined, b: Partition): void => {
+      const load = (p: Partition | undefined): string =>
+        p ? `${Boolean(p.status?.partitionUri)}/${p.spec.processors.ifls}/${p.spec.memory.initialMiB}` : '';
+      if (load(a) !== load(b))
+        this.subsetQueue.addAfter(`${b.metadata.namespace ?? ''}/${b.spec.cpcSubsetRef.name}`, 1000);
+    };
     this.partitions.on({
-      add: (o) => q.add(keyOf(o)),
+      add: (o) => {
+        track(o, true);
+        usageChanged(undefined, o);
+        q.add(keyOf(o));
+      },
       update: (a, b) => {
+        if (a.status?.partitionUri !== b.status?.partitionUri) track(a, false);
+        track(b, true);
+        usageChanged(a, b);
         // "Retry now" (Crossplane's reconcile-requested-at): skip the remaining error backoff.
         if (
           a.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED_AT] !==
@@ -246,6 +264,8 @@ export class OperatorManager {
           retryRefused(b.metadata.namespace, b.spec.cpcSubsetRef.name);
       },
       delete: (o) => {
+        track(o, false);
+        this.subsetQueue.addAfter(`${o.metadata.namespace ?? ''}/${o.spec.cpcSubsetRef.name}`, 1000);
         q.add(keyOf(o));
         retryRefused(o.metadata.namespace, o.spec.cpcSubsetRef.name);
       },
@@ -314,6 +334,7 @@ export class OperatorManager {
           const seconds = (): number => Number(process.hrtime.bigint() - t0) / 1e9;
           try {
             const out = await r.reconcile(key);
+            if (out.kind === 'retry') throw out.error; // rate-limited by the queue
             if (out.kind === 'requeue') q.addAfter(key, out.afterMs);
             this.opts.onReconcile?.(name, key, out.kind === 'requeue' ? 'requeue' : 'success', seconds());
           } catch (e) {

@@ -56,49 +56,7 @@ export type ConditionType = (typeof CONDITION_TYPE)[keyof typeof CONDITION_TYPE]
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
-/** Condition reasons (CamelCase) used by the controllers. */
-export const CONDITION_REASON = {
-  // progress / success
-  Available: 'Available',
-  ReconcileSuccess: 'ReconcileSuccess',
-  Pending: 'Pending',
-  Creating: 'Creating',
-  Configuring: 'Configuring',
-  Starting: 'Starting',
-  Running: 'Running',
-  Stopping: 'Stopping',
-  Stopped: 'Stopped',
-  Deleting: 'Deleting',
-  Paused: 'Paused',
-  Adopted: 'Adopted',
-  // failures
-  ReconcileError: 'ReconcileError',
-  InvalidSpec: 'InvalidSpec',
-  CredentialsNotFound: 'CredentialsNotFound',
-  HmcUnreachable: 'HmcUnreachable',
-  HmcAuthenticationFailed: 'HmcAuthenticationFailed',
-  HmcError: 'HmcError',
-  CpcNotFound: 'CpcNotFound',
-  CpcNotDpmEnabled: 'CpcNotDpmEnabled',
-  CpcNotUsable: 'CpcNotUsable',
-  CpcSubsetNotFound: 'CpcSubsetNotFound',
-  CpcSubsetNotReady: 'CpcSubsetNotReady',
-  LimitsExceedCapacity: 'LimitsExceedCapacity',
-  LimitExceeded: 'LimitExceeded',
-  PartitionNotFound: 'PartitionNotFound',
-  PartitionNotReady: 'PartitionNotReady',
-  PartitionNameConflict: 'PartitionNameConflict',
-  AdoptionFailed: 'AdoptionFailed',
-  AdapterNotFound: 'AdapterNotFound',
-  VirtualSwitchNotFound: 'VirtualSwitchNotFound',
-  HbaNotFound: 'HbaNotFound',
-  BootParametersTooLong: 'BootParametersTooLong',
-  UpdateRequiresStop: 'UpdateRequiresStop',
-  StartFailed: 'StartFailed',
-  StopFailed: 'StopFailed',
-  DeleteFailed: 'DeleteFailed',
-} as const;
-export type ConditionReason = (typeof CONDITION_REASON)[keyof typeof CONDITION_REASON];
+// Condition reasons and their classes: src/crds/reasons.ts (the one catalogue).
 
 /** Same shape as metav1.Condition. */
 export interface Condition {

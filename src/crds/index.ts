@@ -12,6 +12,7 @@ export * from './cpcsubset.js';
 export * from './partition.js';
 export * from './partitionnic.js';
 export * from './partitionhba.js';
+export * from './reasons.js';
 
 /** The CRD manifests in wire form (exactly what deploy/crds holds), in a stable order. */
 export function crdManifests(): CrdManifest[] {

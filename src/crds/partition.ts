@@ -115,8 +115,19 @@ export interface PartitionHbaStatusEntry {
   deviceNumber?: string;
 }
 
+/** An HMC job the operator submitted and has not seen end; resumed (never re-submitted) after a restart. */
+export interface PartitionPendingJob {
+  /** HMC job URI, /api/jobs/{id}. */
+  uri: string;
+  operation: 'start' | 'stop';
+  /** RFC 3339. */
+  submittedAt: string;
+}
+
 export interface PartitionStatus {
   partitionUri?: string;
+  /** null clears it (merge patch). */
+  pendingJob?: PartitionPendingJob | null;
   hmcName?: string;
   hmcStatus?: string;
   powerState?: ObservedPowerState;
@@ -139,6 +150,8 @@ export interface Partition extends KubernetesObject {
 }
 
 const MAX_MEMORY_MIB = 16 * 1024 * 1024; // 16 TiB
+/** The least memory a Linux partition starts with (nova-dpm refuses flavors below it, as the Nova bridge does). */
+export const MIN_MEMORY_MIB = 512;
 
 export const partitionSpecSchema = s.obj(
   'Desired state of the partition.',
@@ -162,12 +175,12 @@ export const partitionSpecSchema = s.obj(
     memory: s.obj(
       'Memory of the partition in MiB.',
       {
-        initialMiB: s.int64('Initial memory in MiB (initial-memory), at least 1.', {
-          minimum: 1,
+        initialMiB: s.int64(`Initial memory in MiB (initial-memory), at least ${MIN_MEMORY_MIB}.`, {
+          minimum: MIN_MEMORY_MIB,
           maximum: MAX_MEMORY_MIB,
         }),
         maximumMiB: s.int64('Maximum memory in MiB (maximum-memory), at least initialMiB.', {
-          minimum: 1,
+          minimum: MIN_MEMORY_MIB,
           maximum: MAX_MEMORY_MIB,
         }),
       },
@@ -273,6 +286,15 @@ const nameInStatus = s.str('HMC name of the element.', { maxLength: 64 });
 export const partitionStatusSchema = s.obj('Observed state of the HMC partition.', {
   partitionUri: s.str('HMC object-uri of the partition, recorded right after create.', { maxLength: 256 }),
   hmcName: s.str('Name of the partition on the HMC.', { maxLength: 64 }),
+  pendingJob: s.obj(
+    'The HMC job (start/stop) submitted and not yet seen to end: its completion requeues the Partition, and after an operator restart the job is read, never submitted again.',
+    {
+      uri: s.str('HMC job URI.', { maxLength: 256 }),
+      operation: s.enum('What the job does.', ['start', 'stop']),
+      submittedAt: s.str('When the job was submitted (RFC 3339).', { format: 'date-time' }),
+    },
+    ['uri', 'operation', 'submittedAt'],
+  ),
   hmcStatus: s.str('Raw HMC status, e.g. active, stopped, starting, paused.', { maxLength: 64 }),
   powerState: s.enum('Observed power state.', OBSERVED_POWER_STATES),
   phase: s.enum('Lifecycle phase.', PARTITION_PHASES),

@@ -89,9 +89,9 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     kc.loadFromFile(cp.kubeconfigPath);
     say(`installed CRDs: ${(await installCrds(kc)).join(', ')}`);
 
-    const sim = await startSimulator({ port: 0, stompPort: 0 });
+    const sim = await startSimulator({ port: 0, stompPort: 0, seedName: 'z13' });
     cleanups.push(() => sim.stop());
-    say(`HMC simulator: ${sim.url} (STOMP ${sim.stompPort}), CPC CPCZ16A in DPM mode`);
+    say(`HMC simulator: ${sim.url} (STOMP ${sim.stompPort}), CPC CPCZ16A in DPM mode (z13 seed: HBAs)`);
 
     const samples = await loadYamlDir(join(repoRoot, 'deploy', 'samples'));
     for (const o of samples) {

@@ -1,6 +1,7 @@
 // The `/_sim/` admin API (no HMC session): stats, faults, session expiry, state save/load.
 import { badRequest } from './errors.js';
 import { parseFaultRules } from './faults.js';
+import { fulfillVolume } from './storage-model.js';
 import type { SimContext, SimReply } from './context.js';
 import type { StatsCollector } from './stats.js';
 import type { AdminHandler } from './http-server.js';
@@ -42,6 +43,24 @@ export function createAdminHandler(deps: AdminDeps): AdminHandler {
       const id = asObject(body)['sessionId'];
       const expired = sim.sessions.expire(typeof id === 'string' ? id : undefined);
       return { status: 200, body: { expired } };
+    },
+    'POST /_sim/storage/fulfill': (body) => {
+      const uri = asObject(body)['uri'];
+      if (uri !== undefined && typeof uri !== 'string') throw badRequest(7, "'uri' must be a string");
+      const target = uri === undefined ? undefined : sim.store.get(uri);
+      if (uri !== undefined && target?.cls !== 'storage-volume' && target?.cls !== 'storage-group') {
+        throw badRequest(7, `'${uri}' is neither a storage group nor a storage volume`);
+      }
+      const groups = target
+        ? [target.cls === 'storage-group' ? target : undefined]
+        : sim.store.roots('storage-group');
+      const volumes =
+        target?.cls === 'storage-volume'
+          ? [target]
+          : groups.flatMap((g) => (g ? sim.store.list(g.uri, 'storage-volume') : []));
+      const pending = volumes.filter((v) => v.props['fulfillment-state'] !== 'complete');
+      for (const v of pending) fulfillVolume(sim, v);
+      return { status: 200, body: { fulfilled: pending.length } };
     },
     'POST /_sim/state/save': async (body) => ({
       status: 200,

@@ -15,6 +15,8 @@ export interface SimConfig {
   apiMajor: number;
   apiMinor: number;
   jobDurationMs: number;
+  /** Pending storage volumes are fulfilled automatically after this delay; 0 = only on request. */
+  fulfillmentDelayMs: number;
 }
 
 export interface SimContext {

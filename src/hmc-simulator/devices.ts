@@ -1,5 +1,5 @@
-// Device numbers (4 hex digits, unique per partition across NICs and HBAs) and generated
-// MAC addresses / WWPNs.
+// Device numbers (4 hex digits, unique per partition across NICs, HBAs and the virtual storage
+// resources of attached storage groups) and generated MAC addresses / WWPNs.
 import { randomBytes } from 'node:crypto';
 import { badRequest } from './errors.js';
 import type { Resource, Store } from './store.js';
@@ -11,11 +11,24 @@ function usedDeviceNumbers(store: Store, partition: Resource, except?: Resource)
       if (d !== except) used.add(parseInt(String(d.props['device-number']), 16));
     }
   }
+  for (const sg of store.roots('storage-group')) {
+    for (const v of store.list(sg.uri, 'virtual-storage-resource')) {
+      if (v !== except && v.props['partition-uri'] === partition.uri) {
+        used.add(parseInt(String(v.props['device-number']), 16));
+      }
+    }
+  }
   return used;
 }
 
-/** The given device number (validated, 400.7 / 400.8) or the lowest free one from 0001. */
-export function deviceNumber(store: Store, partition: Resource, wanted: unknown, self?: Resource): string {
+/** The given device number (validated, 400.7 / 400.8) or the lowest free one from `from` (0001). */
+export function deviceNumber(
+  store: Store,
+  partition: Resource,
+  wanted: unknown,
+  self?: Resource,
+  from = 1,
+): string {
   const used = usedDeviceNumbers(store, partition, self);
   if (wanted !== undefined) {
     if (typeof wanted !== 'string' || !/^[0-9A-Fa-f]{4}$/.test(wanted)) {
@@ -26,7 +39,7 @@ export function deviceNumber(store: Store, partition: Resource, wanted: unknown,
     }
     return wanted.toUpperCase();
   }
-  for (let n = 1; n <= 0xffff; n++) {
+  for (let n = from; n <= 0xffff; n++) {
     if (!used.has(n)) return n.toString(16).toUpperCase().padStart(4, '0');
   }
   throw badRequest(7, 'No free device number');

@@ -11,6 +11,9 @@ import { JobStore } from './jobs.js';
 import { NotificationHub } from './notifications.js';
 import { Router } from './router.js';
 import { adapterRoutes } from './routes/adapters.js';
+import { adapterOpRoutes } from './routes/adapter-ops.js';
+import { consoleRoutes } from './routes/console.js';
+import { serviceRoutes } from './routes/services.js';
 import { aggregationRoutes, type InnerDispatch } from './routes/aggregation.js';
 import { cpcRoutes } from './routes/cpcs.js';
 import { hbaRoutes } from './routes/hbas.js';
@@ -20,6 +23,11 @@ import { partitionOpRoutes } from './routes/partition-ops.js';
 import { partitionRoutes } from './routes/partitions.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { virtualSwitchRoutes } from './routes/virtual-switches.js';
+import { partitionStorageRoutes } from './routes/partition-storage.js';
+import { storageGroupRoutes } from './routes/storage-groups.js';
+import { storageTemplateRoutes } from './routes/storage-templates.js';
+import { storageVolumeRoutes } from './routes/storage-volumes.js';
+import { virtualStorageResourceRoutes } from './routes/virtual-storage-resources.js';
 import { loadSeed, readSeed } from './seed.js';
 import { SessionStore } from './sessions.js';
 import { loadState, saveState } from './state-file.js';
@@ -30,7 +38,7 @@ import { ensureTls } from './tls.js';
 import type { FaultRule, RunningSimulator, SimStats, SimulatorOptions } from './types.js';
 
 export type * from './types.js';
-export { DEFAULT_SEED_PATH } from './seed.js';
+export { DEFAULT_SEED_PATH, SEED_NAMES, seedPath } from './seed.js';
 export { parseFaultRules } from './faults.js';
 
 export const DEFAULTS = {
@@ -41,6 +49,7 @@ export const DEFAULTS = {
   sessionIdleTimeoutMs: 3_600_000,
   maxSessions: 100,
   stompHeartbeatMs: 5000,
+  fulfillmentDelayMs: 0,
 } as const;
 
 /** Starts the simulator; resolves once both servers listen. */
@@ -48,7 +57,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   const log = opts.logger ?? pino({ level: 'silent' });
   const host = opts.host ?? DEFAULTS.host;
   const store = new Store();
-  const seedInfo = loadSeed(store, await readSeed(opts.seed));
+  const seedInfo = loadSeed(store, await readSeed(opts.seed, opts.seedName));
   if (opts.stateFile && existsSync(opts.stateFile)) await loadState(store, opts.stateFile);
   const userid = opts.userid ?? seedInfo.user?.userid ?? 'dpm';
   const password = opts.password ?? seedInfo.user?.password ?? 'dpm-sim-password';
@@ -76,10 +85,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
       apiMajor: seedInfo.apiMajor,
       apiMinor: seedInfo.apiMinor,
       jobDurationMs: opts.jobDurationMs ?? DEFAULTS.jobDurationMs,
+      fulfillmentDelayMs: opts.fulfillmentDelayMs ?? DEFAULTS.fulfillmentDelayMs,
     },
   };
 
-  const tlsMaterial = await ensureTls(opts.tlsDir);
+  const tlsMaterial = await ensureTls(opts.tlsDir, host);
   const stats = new StatsCollector();
   let inner: InnerDispatch = () => Promise.reject(new Error('not ready'));
   const router = new Router([
@@ -90,7 +100,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     ...nicRoutes,
     ...hbaRoutes,
     ...adapterRoutes,
+    ...adapterOpRoutes,
+    ...consoleRoutes,
+    ...serviceRoutes,
     ...virtualSwitchRoutes,
+    ...storageGroupRoutes,
+    ...storageVolumeRoutes,
+    ...virtualStorageResourceRoutes,
+    ...storageTemplateRoutes,
+    ...partitionStorageRoutes,
     ...jobRoutes,
     ...aggregationRoutes((m, u, s) => inner(m, u, s)),
   ]);
@@ -152,6 +170,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
       clearFaults: () => call('DELETE', '/_sim/faults'),
       expireSessions: (sessionId?: string) =>
         call('POST', '/_sim/sessions/expire', sessionId === undefined ? {} : { sessionId }),
+      fulfillStorage: async (uri?: string) =>
+        (await call<{ fulfilled: number }>('POST', '/_sim/storage/fulfill', uri === undefined ? {} : { uri }))
+          .fulfilled,
     },
     stop: async () => {
       if (stopped) return;

@@ -40,8 +40,11 @@ export function filterMatcher(query: URLSearchParams, names: readonly string[]):
     });
 }
 
-/** Applies `?properties=a,b` (the URI properties always stay). */
-export function selectProperties(props: Props, query: URLSearchParams, always: readonly string[]): Props {
+/**
+ * Applies `?properties=a,b`: exactly the named properties (no URI added: zhmcclient treats an
+ * answer with more properties than asked as complete, and the real HMC answers only those).
+ */
+export function selectProperties(props: Props, query: URLSearchParams): Props {
   const raw = query.get('properties');
   if (raw === null) return props;
   const wanted = new Set(
@@ -50,7 +53,6 @@ export function selectProperties(props: Props, query: URLSearchParams, always: r
       .map((s) => s.trim())
       .filter((s) => s !== ''),
   );
-  for (const a of always) wanted.add(a);
   const out: Props = {};
   for (const k of wanted) if (k in props) out[k] = props[k];
   return out;

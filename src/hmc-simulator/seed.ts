@@ -1,6 +1,7 @@
 // Loads zhmcclient's HMC-definition format (`hmc_definition: {host, api_version, consoles, cpcs}`)
-// into the store. Only the DPM resources the simulator serves are read: console users,
-// CPCs with adapters (+ports), virtual switches and partitions (+NICs, HBAs).
+// into the store. Only the DPM resources the simulator serves are read: console users, storage
+// groups (+volumes, VSRs) and storage group templates (+volumes), CPCs with adapters (+ports),
+// virtual switches and partitions (+NICs, HBAs).
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -10,7 +11,21 @@ import { addPartition } from './partition-model.js';
 import type { Resource, Store } from './store.js';
 import type { Props } from './types.js';
 
-export const DEFAULT_SEED_PATH = join(dirname(fileURLToPath(import.meta.url)), 'seed', 'default-z16.yaml');
+const SEED_DIR = join(dirname(fileURLToPath(import.meta.url)), 'seed');
+
+/** Built-in seeds: `current` (alias `z16`, the default) has dpm-storage-management on; `z13` has HBAs. */
+export const SEED_NAMES = { current: 'z16.yaml', z16: 'z16.yaml', z13: 'z13.yaml' } as const;
+export type SeedName = keyof typeof SEED_NAMES;
+
+export const DEFAULT_SEED_PATH = join(SEED_DIR, SEED_NAMES.current);
+
+/** The path of a built-in seed; SeedError for an unknown name. */
+export function seedPath(name: string): string {
+  const file = (SEED_NAMES as Record<string, string>)[name];
+  if (!file)
+    throw new SeedError(`unknown seed name '${name}' (known: ${Object.keys(SEED_NAMES).join(', ')})`);
+  return join(SEED_DIR, file);
+}
 
 export interface SeedInfo {
   hmcName: string;
@@ -30,9 +45,10 @@ export class SeedError extends Error {
   override readonly name = 'SeedError';
 }
 
-export async function readSeed(seed: string | object | undefined): Promise<object> {
+/** The seed document: `seed` (a YAML path or parsed object) wins, else the built-in `seedName`. */
+export async function readSeed(seed: string | object | undefined, seedName?: string): Promise<object> {
   if (typeof seed === 'object') return seed;
-  const path = seed ?? DEFAULT_SEED_PATH;
+  const path = seed ?? (seedName === undefined ? DEFAULT_SEED_PATH : seedPath(seedName));
   const doc = yaml.load(await readFile(path, 'utf8'));
   if (typeof doc !== 'object' || doc === null) throw new SeedError(`${path}: not a YAML mapping`);
   return doc;
@@ -66,6 +82,13 @@ export function loadSeed(store: Store, doc: object): SeedInfo {
   };
   for (const c of nodes(def['consoles'])) {
     const p = props(c);
+    delete p['password'];
+    store.add({
+      uri: '/api/console',
+      cls: 'console',
+      parent: '',
+      props: { ...p, 'object-uri': '/api/console', class: 'console', parent: null },
+    });
     if (typeof p['name'] === 'string') info.hmcName = p['name'];
     if (typeof p['version'] === 'string') info.hmcVersion = p['version'];
     for (const u of nodes(c['users'])) {
@@ -76,6 +99,11 @@ export function loadSeed(store: Store, doc: object): SeedInfo {
     }
   }
   for (const c of nodes(def['cpcs'])) loadCpc(store, c);
+  // Storage groups live on the console but refer to CPCs and partitions: load them last.
+  for (const c of nodes(def['consoles'])) {
+    for (const g of nodes(c['storage_groups'])) loadStorageGroup(store, g);
+    for (const t of nodes(c['storage_group_templates'])) loadStorageTemplate(store, t);
+  }
   return info;
 }
 
@@ -130,4 +158,69 @@ function loadCpc(store: Store, c: Node): void {
     part.props['nic-uris'] = nicUris;
     part.props['hba-uris'] = hbaUris;
   }
+}
+
+function loadStorageGroup(store: Store, g: Node): void {
+  const p = props(g);
+  const shared = p['shared'] !== false;
+  const sg = objectResource('storage-group', '/api/storage-groups', '', {
+    description: '',
+    type: 'fcp',
+    shared,
+    connectivity: 2,
+    'max-partitions': shared ? 2 : 1,
+    'direct-connection-count': 0,
+    'fulfillment-state': 'pending',
+    'candidate-adapter-port-uris': [],
+    'unassigned-world-wide-port-names': [],
+    'email-to-addresses': null,
+    'email-cc-addresses': null,
+    'email-insert': null,
+    ...p,
+  });
+  sg.props['parent'] = '/api/console';
+  store.add(sg);
+  sg.props['storage-volume-uris'] = nodes(g['storage_volumes']).map((v) => {
+    const vol = elementResource('storage-volume', `${sg.uri}/storage-volumes`, sg.uri, {
+      description: '',
+      usage: 'data',
+      'fulfillment-state': 'pending',
+      paths: [],
+      ...props(v),
+    });
+    store.add(vol);
+    return vol.uri;
+  });
+  sg.props['virtual-storage-resource-uris'] = nodes(g['virtual_storage_resources']).map((v) => {
+    const vsr = elementResource('virtual-storage-resource', `${sg.uri}/virtual-storage-resources`, sg.uri, {
+      description: '',
+      ...props(v),
+    });
+    store.add(vsr);
+    return vsr.uri;
+  });
+}
+
+function loadStorageTemplate(store: Store, t: Node): void {
+  const p = props(t);
+  const shared = p['shared'] !== false;
+  const tpl = objectResource('storage-template', '/api/storage-templates', '', {
+    description: '',
+    type: 'fcp',
+    shared,
+    connectivity: 2,
+    'max-partitions': shared ? 2 : 1,
+    ...p,
+  });
+  tpl.props['parent'] = '/api/console';
+  store.add(tpl);
+  tpl.props['storage-template-volume-uris'] = nodes(t['storage_template_volumes']).map((v) => {
+    const vol = elementResource('storage-template-volume', `${tpl.uri}/storage-template-volumes`, tpl.uri, {
+      description: '',
+      usage: 'data',
+      ...props(v),
+    });
+    store.add(vol);
+    return vol.uri;
+  });
 }

@@ -12,7 +12,13 @@ export type ResourceClass =
   | 'adapter'
   | 'storage-port'
   | 'network-port'
-  | 'virtual-switch';
+  | 'virtual-switch'
+  | 'storage-group'
+  | 'storage-volume'
+  | 'virtual-storage-resource'
+  | 'storage-template'
+  | 'storage-template-volume'
+  | 'partition-link';
 
 export interface Resource {
   readonly uri: string;

@@ -1,9 +1,10 @@
-// TLS material: a self-signed CA and a server certificate (SAN 127.0.0.1, ::1, localhost)
-// generated with the openssl CLI (node:crypto cannot issue X.509 certificates).
+// TLS material: a self-signed CA and a server certificate (SAN 127.0.0.1, ::1, localhost and
+// the listen address) generated with the openssl CLI (node:crypto cannot issue X.509 certificates).
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -17,26 +18,36 @@ export interface TlsMaterial {
   readonly cert: string;
 }
 
-const SERVER_EXT = `basicConstraints=critical,CA:FALSE
+const serverExt = (san: string): string => `basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
-subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost
+subjectAltName=${san}
 subjectKeyIdentifier=hash
 authorityKeyIdentifier=keyid,issuer
 `;
+
+/** SAN entries: the loopback names plus the listen address (e.g. 127.0.0.7 for a second HMC on 6794). */
+function subjectAltName(host: string | undefined): string {
+  const entries = ['IP:127.0.0.1', 'IP:::1', 'DNS:localhost'];
+  if (host && host !== '0.0.0.0' && host !== '::') {
+    const entry = isIP(host) ? `IP:${host}` : `DNS:${host}`;
+    if (!entries.includes(entry)) entries.push(entry);
+  }
+  return entries.join(',');
+}
 
 /**
  * Loads ca.pem/server.pem/server-key.pem from `dir`, generating them first when missing.
  * Without `dir`, a fresh temporary directory is used.
  */
-export async function ensureTls(dir?: string): Promise<TlsMaterial> {
+export async function ensureTls(dir?: string, host?: string): Promise<TlsMaterial> {
   const d = dir ?? (await mkdtemp(join(tmpdir(), 'hmc-sim-tls-')));
   await mkdir(d, { recursive: true });
   const caPath = join(d, 'ca.pem');
   const certPath = join(d, 'server.pem');
   const keyPath = join(d, 'server-key.pem');
   if (!existsSync(caPath) || !existsSync(certPath) || !existsSync(keyPath))
-    await generate(d, caPath, certPath, keyPath);
+    await generate(d, caPath, certPath, keyPath, subjectAltName(host));
   const [caPem, cert, key] = await Promise.all([
     readFile(caPath, 'utf8'),
     readFile(certPath, 'utf8'),
@@ -45,7 +56,13 @@ export async function ensureTls(dir?: string): Promise<TlsMaterial> {
   return { dir: d, caPath, caPem, key, cert };
 }
 
-async function generate(d: string, caPath: string, certPath: string, keyPath: string): Promise<void> {
+async function generate(
+  d: string,
+  caPath: string,
+  certPath: string,
+  keyPath: string,
+  san: string,
+): Promise<void> {
   const caKey = join(d, 'ca-key.pem');
   const csr = join(d, 'server.csr');
   const ext = join(d, 'server.ext');
@@ -68,7 +85,7 @@ async function generate(d: string, caPath: string, certPath: string, keyPath: st
     '-subj',
     '/O=dpm-operator/CN=localhost',
   ]);
-  await writeFile(ext, SERVER_EXT);
+  await writeFile(ext, serverExt(san));
   await run('openssl', [
     'x509', '-req', '-in', csr, '-CA', caPath, '-CAkey', caKey, '-CAcreateserial',
     '-out', certPath, '-days', '825', '-sha256', '-extfile', ext,

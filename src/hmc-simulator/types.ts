@@ -63,8 +63,19 @@ export interface SimulatorOptions {
   stompPort?: number;
   /** Listen address, default 127.0.0.1. */
   host?: string;
-  /** HMC definition (zhmcclient format): a YAML path or the parsed object. Default: the z16 seed. */
+  /** HMC definition (zhmcclient format): a YAML path or the parsed object. Wins over `seedName`. */
   seed?: string | object;
+  /**
+   * A built-in seed: `current` (default, alias `z16`: a z16 with dpm-storage-management on, FCP
+   * storage through storage groups) or `z13` (feature off, FCP storage through HBAs).
+   */
+  seedName?: 'current' | 'z16' | 'z13';
+  /**
+   * Pending storage volumes become `complete` this long after they are created (as if a SAN
+   * administrator had done the work); 0 (default) = only on Fulfill FCP Storage Volume or the
+   * `/_sim/storage/fulfill` admin call.
+   */
+  fulfillmentDelayMs?: number;
   /** Restore state from this file at start (if it exists) and save it at stop. */
   stateFile?: string;
   /** HMC userid; default from the seed's console users (`dpm`). */
@@ -93,6 +104,12 @@ export interface SimAdmin {
   clearFaults(): Promise<void>;
   /** Expires every session, or only the given one. */
   expireSessions(sessionId?: string): Promise<void>;
+  /**
+   * Fulfills pending storage volumes like a SAN administrator: one volume (its element URI), all
+   * of one storage group (its object URI), or every pending volume (no argument). Resolves to
+   * the number of volumes fulfilled.
+   */
+  fulfillStorage(uri?: string): Promise<number>;
 }
 
 export interface RunningSimulator {

@@ -1,19 +1,6 @@
 // What the bridge reads from a Partition's status (pure): running, stopped, failed, HBA WWPNs.
-import { CONDITION_REASON } from '../crds/common.js';
 import type { Partition } from '../crds/partition.js';
-
-/** Ready/Synced reasons the operator will not get past without a change of the request. */
-const TERMINAL_REASONS = new Set<string>([
-  CONDITION_REASON.InvalidSpec,
-  CONDITION_REASON.LimitExceeded,
-  CONDITION_REASON.LimitsExceedCapacity,
-  CONDITION_REASON.VirtualSwitchNotFound,
-  CONDITION_REASON.AdapterNotFound,
-  CONDITION_REASON.BootParametersTooLong,
-  CONDITION_REASON.PartitionNameConflict,
-  CONDITION_REASON.CpcSubsetNotFound,
-  CONDITION_REASON.StartFailed,
-]);
+import { isStuck } from '../crds/reasons.js';
 
 export function isRunning(p: Partition | undefined): boolean {
   return p?.status?.phase === 'Running' && p.status.powerState === 'Active';
@@ -26,7 +13,7 @@ export function isStopped(p: Partition | undefined): boolean {
 /** A message when the partition cannot reach its spec (phase Failed or a terminal condition). */
 export function partitionFailure(p: Partition | undefined): string | undefined {
   if (!p?.status) return undefined;
-  const bad = (p.status.conditions ?? []).find((c) => c.status === 'False' && TERMINAL_REASONS.has(c.reason));
+  const bad = (p.status.conditions ?? []).find((c) => c.status === 'False' && isStuck(c.reason));
   if (bad) return `${bad.reason}: ${bad.message ?? ''}`.trim();
   if (p.status.phase === 'Failed') {
     const ready = p.status.conditions?.find((c) => c.type === 'Ready');

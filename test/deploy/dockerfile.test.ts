@@ -134,9 +134,7 @@ describe('Dockerfile', () => {
         repoRoot,
       ]);
       expect(assets.code).toBe(0);
-      expect(
-        (await stat(join(app, 'dist', 'src', 'hmc', 'simulator', 'seed', 'default-z16.yaml'))).isFile(),
-      ).toBe(true);
+      expect((await stat(join(app, 'dist', 'src', 'hmc-simulator', 'seed', 'z16.yaml'))).isFile()).toBe(true);
       // Stage "deps": production dependencies only, from the lock file (npm's cache first).
       await cp(join(repoRoot, 'package.json'), join(app, 'package.json'));
       await cp(join(repoRoot, 'package-lock.json'), join(app, 'package-lock.json'));

@@ -109,7 +109,7 @@ describe('two releases (two HMCs) in one namespace', () => {
       ['hmc-a', 'sub-a', 'pa'],
       ['hmc-b', 'sub-b', 'pb'],
     ] as const) {
-      const sim = await startSimulator({ port: 0, stompPort: 0, jobDurationMs: 100 });
+      const sim = await startSimulator({ port: 0, stompPort: 0, jobDurationMs: 100, seedName: 'z13' });
       sims.push(sim);
       const hmc = new HmcSession({
         hosts: [`127.0.0.1:${sim.port}`],

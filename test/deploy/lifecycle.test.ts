@@ -43,7 +43,7 @@ describe('a partition lifecycle with the chart’s args, RBAC and ServiceAccount
   };
 
   beforeAll(async () => {
-    sim = await startSimulator({ port: 0, stompPort: 0, jobDurationMs: 100 });
+    sim = await startSimulator({ port: 0, stompPort: 0, jobDurationMs: 100, seedName: 'z13' });
     hmc = new HmcSession({
       hosts: [`127.0.0.1:${sim.port}`],
       userid: sim.userid,

@@ -138,7 +138,13 @@ export async function startOperatorEnv(
   const kc = kubeConfig();
   await installCrds(kc);
   const ns = await freshNamespace(kc, 'op');
-  const sim = await startSimulator({ port: 0, stompPort: 0, jobDurationMs: 100, ...opts.sim });
+  const sim = await startSimulator({
+    port: 0,
+    stompPort: 0,
+    jobDurationMs: 100,
+    seedName: 'z13',
+    ...opts.sim,
+  });
   const hmc = new HmcSession({
     hosts: [`127.0.0.1:${sim.port}`],
     userid: sim.userid,

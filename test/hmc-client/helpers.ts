@@ -51,7 +51,8 @@ export function recordingDelay(): { waits: number[]; delay: (ms: number) => Prom
 }
 
 export function startSim(opts: Parameters<typeof startSimulator>[0] = {}): Promise<RunningSimulator> {
-  return startSimulator({ port: 0, stompPort: 0, ...opts });
+  // The z13 seed: these tests exercise HBAs, which exist only without dpm-storage-management.
+  return startSimulator({ port: 0, stompPort: 0, seedName: 'z13', ...opts });
 }
 
 export function clientOptions(

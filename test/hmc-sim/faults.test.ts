@@ -86,7 +86,7 @@ test('job-failure ends the start job with the given code and leaves the partitio
     'job-results': { message: 'OS failed to load' },
   });
   const p = await request(sim, 'GET', `${uri}?properties=status`, { session });
-  expect(p.body).toEqual({ 'object-uri': uri, status: 'stopped' });
+  expect(p.body).toEqual({ status: 'stopped' });
 });
 
 test('malformed fault rules are rejected with 400.7', async () => {

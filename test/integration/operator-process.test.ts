@@ -22,7 +22,7 @@ describe('the operator process', () => {
   it('serves metrics and probes, records Events, and logs off the HMC on shutdown', async () => {
     await installCrds(kc);
     const ns = await freshNamespace(kc, 'proc');
-    sim = await startSimulator({ port: 0, stompPort: 0, jobDurationMs: 100 });
+    sim = await startSimulator({ port: 0, stompPort: 0, jobDurationMs: 100, seedName: 'z13' });
     op = await startOperator({
       kubeConfig: kc,
       namespaces: [ns],

@@ -101,8 +101,18 @@ describe('partition safety', () => {
     // The create reaches the HMC, but its answer is lost (connection reset after the HMC acted is what a
     // crash looks like to the client): the operator must find the partition by its deterministic name.
     await env.stopOperator();
-    await applyObjects(env.kc, env.ns, [partitionCr('crashy')]);
-    // Simulate "created on the HMC, operator died before recording it": create it the way the operator would.
+    // Simulate "operator recorded the attempt, sent the create, died before recording the answer": the
+    // create-attempted annotation (written before every create) and the partition on the HMC.
+    await applyObjects(env.kc, env.ns, [
+      {
+        ...partitionCr('crashy'),
+        metadata: {
+          name: 'crashy',
+          annotations: { 'dpm.operator.dev/create-attempted': 'true' },
+          finalizers: ['dpm.operator.dev/finalizer'],
+        },
+      },
+    ]);
     const crashy = await waitFor('CR', () => cr('crashy'));
     await env.hmc.post(`${SEED_CPC_URI}/partitions`, {
       name: `OpenStack-demo-${crashy.metadata.uid}`,

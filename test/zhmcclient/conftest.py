@@ -35,15 +35,15 @@ class Simulator:
         return r.json() if r.content else None
 
 
-@pytest.fixture(scope="session")
-def sim():
+def _run_sim(seed_name, *extra):
+    """Starts `hmc-sim --seed-name <seed_name>` and yields a Simulator until the session ends."""
     tmp = tempfile.mkdtemp(prefix="zhmc-sim-")
     ready_file = os.path.join(tmp, "ready.json")
     log = open(os.path.join(tmp, "sim.log"), "w")
     proc = subprocess.Popen(
         ["npx", "tsx", "src/cli.ts", "hmc-sim", "--port", "0", "--stomp-port", "0",
          "--ready-file", ready_file, "--job-duration-ms", "0", "--tls-dir", os.path.join(tmp, "tls"),
-         "--log-level", "warn"],
+         "--log-level", "warn", "--seed-name", seed_name, *extra],
         cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.time() + 60
@@ -63,12 +63,23 @@ def sim():
         log.close()
 
 
+@pytest.fixture(scope="session")
+def sim():
+    """The default (current, z16) seed: dpm-storage-management on, storage groups, no HBAs."""
+    yield from _run_sim("current")
+
+
+@pytest.fixture(scope="session")
+def sim_z13():
+    """The z13 seed: dpm-storage-management off, FCP storage through HBAs."""
+    yield from _run_sim("z13")
+
+
 def make_session(sim):
     return zhmcclient.Session(sim.host, USERID, PASSWORD, port=sim.port, verify_cert=sim.ca_path)
 
 
-@pytest.fixture
-def session(sim):
+def _logged_on(sim):
     s = make_session(sim)
     s.logon()
     yield s
@@ -77,6 +88,11 @@ def session(sim):
             s.logoff()
         except zhmcclient.Error:
             pass
+
+
+@pytest.fixture
+def session(sim):
+    yield from _logged_on(sim)
 
 
 @pytest.fixture
@@ -92,6 +108,25 @@ def cpc(client):
 @pytest.fixture
 def new_partition(cpc):
     """Factory of partitions (deleted after the test, stopping them first if needed)."""
+    yield from _partition_factory(cpc)
+
+
+@pytest.fixture
+def z13_session(sim_z13):
+    yield from _logged_on(sim_z13)
+
+
+@pytest.fixture
+def z13_cpc(z13_session):
+    return zhmcclient.Client(z13_session).cpcs.find(name=CPC_NAME)
+
+
+@pytest.fixture
+def z13_new_partition(z13_cpc):
+    yield from _partition_factory(z13_cpc)
+
+
+def _partition_factory(cpc):
     made = []
 
     def create(**extra):

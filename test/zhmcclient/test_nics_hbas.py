@@ -60,7 +60,8 @@ def test_nic_errors(cpc, new_partition):
     assert (exc.value.http_status, exc.value.reason) == (400, 8)
 
 
-def test_hbas_get_unique_wwpns_and_device_numbers(cpc, session, new_partition):
+def test_hbas_get_unique_wwpns_and_device_numbers(z13_cpc, z13_session, z13_new_partition):
+    cpc, session, new_partition = z13_cpc, z13_session, z13_new_partition
     part = new_partition()
     adapters = {a.name: a for a in cpc.adapters.list(filter_args={"adapter-family": "ficon"})}
     hbas = []
@@ -87,7 +88,8 @@ def test_hbas_get_unique_wwpns_and_device_numbers(cpc, session, new_partition):
         hbas[0].pull_full_properties()
 
 
-def test_partition_delete_takes_nics_and_hbas(cpc, session, new_partition):
+def test_partition_delete_takes_nics_and_hbas(z13_cpc, z13_session, z13_new_partition):
+    cpc, session, new_partition = z13_cpc, z13_session, z13_new_partition
     part = new_partition()
     vswitch = cpc.virtual_switches.find(name="OSA-01-P0")
     nic = part.nics.create({"name": "eth0", "virtual-switch-uri": vswitch.uri})

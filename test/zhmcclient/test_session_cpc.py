@@ -44,7 +44,13 @@ def test_cpc_discovery(client):
     assert cpc.get_property("processor-count-ifl") == 64
     assert cpc.get_property("storage-customer") == 1048576
     assert cpc.get_property("maximum-partitions") == 85
-    assert cpc.firmware_feature_enabled("dpm-storage-management") is False
+    assert cpc.firmware_feature_enabled("dpm-storage-management") is True
+
+
+def test_z13_seed_has_the_feature_off(z13_cpc):
+    z13_cpc.pull_full_properties()
+    assert z13_cpc.get_property("machine-type") == "2964"
+    assert z13_cpc.firmware_feature_enabled("dpm-storage-management") is False
 
 
 def test_cpc_list_filters_are_full_regex_matches(client):
@@ -61,12 +67,14 @@ def test_cpc_get_with_properties_query(cpc):
 
 def test_seeded_adapters_and_virtual_switches(cpc):
     fcp = {a.name: a for a in cpc.adapters.list(filter_args={"type": "fcp"})}
-    assert sorted(fcp) == ["FCP-01", "FCP-02"]
+    assert sorted(fcp) == ["FCP-01", "FCP-02", "FCP-03", "FCP-04"]
     assert fcp["FCP-01"].get_property("object-id") == "a1b2c3d4-0000-4000-8000-0000000000f1"
     ports = fcp["FCP-01"].ports.list()
     assert [p.get_property("index") for p in ports] == [0]
     vswitches = {v.name: v for v in cpc.virtual_switches.list()}
-    assert sorted(vswitches) == ["HSOCK-01-VS", "OSA-01-P0", "OSA-01-P1"]
+    assert sorted(vswitches) == ["HSOCK-01-VS", "OSA-01-P0", "OSA-01-P1", "OSA-02-P0"]
+    families = {a.get_property("adapter-family") for a in cpc.adapters.list()}
+    assert families == {"ficon", "osa", "hipersockets", "roce", "crypto"}
     assert vswitches["OSA-01-P1"].get_property("object-id") == "a1b2c3d4-0000-4000-8000-0000000000b2"
 
 

@@ -1,8 +1,15 @@
 // The partition plan: desired CR state against observed HMC state -> the one next action. Pure; no I/O.
-// Order: create -> wait out transitions -> partition properties -> HBAs -> NICs -> boot properties -> power.
+// planPass: deletion, CpcSubset, HMC reachability, a pending job, validation, admission, then planPartition.
+// planPartition order: create -> wait out transitions -> partition properties -> HBAs -> NICs -> boot properties -> power.
 import { buildBootOsSpecificParameters, BootParamsError } from './boot-params.js';
+import { HmcHttpError } from '../../hmc/errors.js';
+import { admit } from './admission.js';
+import type { PartitionSnapshot } from './observe.js';
+import { validateDesired } from './validate.js';
 import type {
   Action,
+  JobState,
+  PendingJob,
   DesiredHba,
   DesiredNic,
   DesiredPartition,
@@ -102,10 +109,25 @@ export function planHbas(
   return missing ? { kind: 'create-hba', hba: missing } : undefined;
 }
 
+/** First device number for NICs the spec leaves open (HBAs keep the HMC's choice: their WWPN needs a read anyway). */
+const FIRST_NIC_DEVICE_NUMBER = 0x1000;
+
+/**
+ * The lowest free device number from 1000 (hex): the operator picks NIC device numbers itself so that a
+ * created NIC needs no read-back (its properties are all known). Unique per partition across NICs and HBAs.
+ */
+export function freeDeviceNumber(used: readonly string[]): string {
+  const taken = new Set(used.map((d) => parseInt(d, 16)));
+  let n = FIRST_NIC_DEVICE_NUMBER;
+  while (taken.has(n)) n++;
+  return n.toString(16).padStart(4, '0');
+}
+
 /** The next NIC action, or undefined when the partition's owned NICs are exactly the desired ones. */
 export function planNics(
   desired: readonly DesiredNic[],
   observed: readonly ObservedNic[],
+  usedDeviceNumbers: readonly string[] = observed.map((n) => n.deviceNumber),
 ): Action | undefined {
   const wanted = new Map(desired.map((n) => [n.hmcName, n]));
   for (const o of observed) {
@@ -117,7 +139,17 @@ export function planNics(
   }
   const have = new Set(observed.map((o) => o.name));
   const missing = desired.find((n) => !have.has(n.hmcName));
-  return missing ? { kind: 'create-nic', nic: missing } : undefined;
+  if (!missing) return undefined;
+  // Numbers the spec asks for are reserved too, so a NIC created later with its own number never collides.
+  const reserved = [
+    ...usedDeviceNumbers,
+    ...desired.flatMap((n) => (n.deviceNumber ? [n.deviceNumber] : [])),
+  ];
+  return {
+    kind: 'create-nic',
+    nic: missing,
+    deviceNumber: (missing.deviceNumber ?? freeDeviceNumber(reserved)).toLowerCase().padStart(4, '0'),
+  };
 }
 
 export type BootPropsResult = { ok: true; props: HmcProps; osParams: string } | { ok: false; action: Action };
@@ -253,7 +285,9 @@ export function planPartition(d: DesiredPartition, o: ObservedPartition | undefi
   if (stoppedOnlyFields.length > 0 && stopped) {
     return { kind: 'update-partition', props: stoppedOnly, why: 'spec changed (stopped-only properties)' };
   }
-  const device = planHbas(d.hbas, o.hbas) ?? planNics(d.nics, o.nics);
+  // Device chain: HBAs, then NICs (storage groups slot in here as the next planner).
+  const used = [...o.hbas, ...o.nics].map((x) => x.deviceNumber);
+  const device = planHbas(d.hbas, o.hbas) ?? planNics(d.nics, o.nics, used);
   if (device) return device;
   const boot = desiredBootProps(d, o);
   if (!boot.ok) return boot.action;
@@ -288,4 +322,120 @@ export function planDeletion(o: ObservedPartition | undefined): Action {
     return { kind: 'wait', reason: 'Transitioning', message: `HMC status ${o.status}` };
   if (STOPPED_LIKE.has(o.status)) return { kind: 'delete-partition' };
   return { kind: 'stop', why: 'deleting' };
+}
+
+/** How long a partition waits for a CpcSubset that is not Ready before looking again (its events also wake it). */
+const SUBSET_RECHECK_MS = 15_000;
+
+function planJob(job: PendingJob, state: JobState): Action {
+  if (state.state === 'running') {
+    return {
+      kind: 'wait',
+      reason: 'WaitingForJob',
+      message: `${job.operation} job ${job.uri} submitted at ${job.submittedAt}`,
+      recheckMs: state.recheckMs,
+    };
+  }
+  return { kind: 'finish-job', job, result: state };
+}
+
+function unreachable(error: unknown, why: string): Action {
+  const message = `${error instanceof Error ? error.message : String(error)}${why}`;
+  return {
+    kind: 'retry',
+    reason: error instanceof HmcHttpError ? 'HmcError' : 'HmcUnreachable',
+    message,
+    error,
+  };
+}
+
+/** Deletion: stop, delete, and release the finalizer only once the HMC has answered that nothing is left. */
+function planDeletePass(s: PartitionSnapshot): Action {
+  if (!s.hasFinalizer) return { kind: 'in-sync' };
+  if (s.cr.spec.deletionPolicy === 'Orphan') return { kind: 'release', orphan: true };
+  const mayExist =
+    Boolean(s.cr.status?.partitionUri) || s.createAttempted || Boolean(s.cr.spec.adoptPartitionName);
+  if (!mayExist) return { kind: 'release', orphan: false };
+  const hold =
+    ' (the finalizer stays until the HMC answers; spec.deletionPolicy Orphan releases it without the HMC)';
+  if (!s.subsetReady) {
+    return {
+      kind: 'wait',
+      reason: 'CreateUnconfirmed',
+      message: `CpcSubset ${s.cr.spec.cpcSubsetRef.name} is not ready${hold}`,
+      recheckMs: SUBSET_RECHECK_MS,
+    };
+  }
+  if (s.observed.kind === 'unknown') return unreachable(s.observed.error, hold);
+  if (s.job) return planJob(s.job.pending, s.job.state);
+  const o = s.observed.kind === 'present' ? s.observed.partition : undefined;
+  const action = planDeletion(o);
+  return action.kind === 'in-sync' ? { kind: 'release', orphan: false } : action;
+}
+
+/** Adoption takes only what nobody owns: not another CpcSubset's partition, not one another Partition manages. */
+function adoptionProblem(s: PartitionSnapshot, o: ObservedPartition): string | undefined {
+  const owner = /^OpenStack CPCSubset=(\S+)/.exec(o.description)?.[1];
+  if (owner && owner !== s.subset?.metadata.name) {
+    return `spec.adoptPartitionName: partition ${o.name} belongs to CpcSubset ${owner}`;
+  }
+  const other = s.peers.find((p) => p.metadata.uid !== s.cr.metadata.uid && p.status?.partitionUri === o.uri);
+  return other
+    ? `spec.adoptPartitionName: partition ${o.name} is already managed by Partition ${other.metadata.namespace}/${other.metadata.name}`
+    : undefined;
+}
+
+/** The one next action of a pass (pure): the whole decision table of a Partition. */
+export function planPass(s: PartitionSnapshot): Action {
+  if (s.deleting) return planDeletePass(s);
+  const subsetName = s.cr.spec.cpcSubsetRef.name;
+  if (!s.subset) {
+    return {
+      kind: 'blocked',
+      reason: 'CpcSubsetNotFound',
+      message: `spec.cpcSubsetRef.name: CpcSubset ${subsetName} not found`,
+    };
+  }
+  if (!s.subsetReady) {
+    return {
+      kind: 'wait',
+      reason: 'CpcSubsetNotReady',
+      message: `CpcSubset ${subsetName} is not ready`,
+      recheckMs: SUBSET_RECHECK_MS,
+    };
+  }
+  if (s.observed.kind === 'unknown') return unreachable(s.observed.error, '');
+  if (s.job) return planJob(s.job.pending, s.job.state);
+  if (!s.desired?.ok) {
+    const r = s.desired ?? { reason: 'InvalidSpec' as const, message: 'desired state not resolved' };
+    return { kind: 'blocked', reason: r.reason, message: r.message };
+  }
+  const d = s.desired.value;
+  const invalid = validateDesired(d);
+  if (invalid) return invalid;
+  const o = s.observed.kind === 'present' ? s.observed.partition : undefined;
+  if (!o) {
+    if (s.cr.spec.adoptPartitionName) {
+      return {
+        kind: 'blocked',
+        reason: 'AdoptionFailed',
+        message: `spec.adoptPartitionName: no partition ${s.hmcName} on CPC ${s.subset.status?.cpcName}`,
+      };
+    }
+    const verdict = admit(s.subset, s.peers, s.cr);
+    if (!verdict.admitted) {
+      return {
+        kind: 'blocked',
+        reason: 'LimitExceeded',
+        message: verdict.message ?? 'CpcSubset limits exceeded',
+      };
+    }
+  } else {
+    if (s.cr.spec.adoptPartitionName && !s.cr.status?.partitionUri) {
+      const problem = adoptionProblem(s, o);
+      if (problem) return { kind: 'blocked', reason: 'AdoptionFailed', message: problem };
+    }
+    if (!s.hasFinalizer) return { kind: 'add-finalizer' };
+  }
+  return planPartition(d, o);
 }

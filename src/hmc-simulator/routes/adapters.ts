@@ -17,7 +17,7 @@ function portRoute(kind: 'storage-ports' | 'network-ports', cls: ResourceClass):
       const uri = `/api/adapters/${req.params[0] ?? ''}/${kind}/${req.params[1] ?? ''}`;
       const port = sim.store.get(uri);
       if (!port || port.cls !== cls) throw notFound(uri);
-      return ok(selectProperties(port.props, req.query, ['element-uri']));
+      return ok(selectProperties(port.props, req.query));
     },
   };
 }
@@ -45,7 +45,7 @@ export const adapterRoutes: RouteDef[] = [
       const uri = `/api/adapters/${req.params[0] ?? ''}`;
       const a = sim.store.get(uri);
       if (!a || a.cls !== 'adapter') throw notFound(uri);
-      return ok(selectProperties(a.props, req.query, ['object-uri']));
+      return ok(selectProperties(a.props, req.query));
     },
   },
   portRoute('storage-ports', 'storage-port'),

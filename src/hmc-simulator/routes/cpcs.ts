@@ -42,7 +42,7 @@ export const cpcRoutes: RouteDef[] = [
     handle: (sim, req) => {
       checkQuery(req.query, ['properties', 'cached-acceptable']);
       const cpc = getCpc(sim, req.params[0] ?? '');
-      return ok(selectProperties(cpc.props, req.query, ['object-uri']));
+      return ok(selectProperties(cpc.props, req.query));
     },
   },
 ];

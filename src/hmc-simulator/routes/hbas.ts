@@ -92,7 +92,7 @@ export const hbaRoutes: RouteDef[] = [
     template: '/api/partitions/{id}/hbas/{hba-id}',
     handle: (sim, req) => {
       checkQuery(req.query, ['properties']);
-      return ok(selectProperties(getHba(sim, req).hba.props, req.query, ['element-uri']));
+      return ok(selectProperties(getHba(sim, req).hba.props, req.query));
     },
   },
   {

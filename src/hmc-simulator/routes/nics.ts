@@ -122,7 +122,7 @@ export const nicRoutes: RouteDef[] = [
     template: '/api/partitions/{id}/nics/{nic-id}',
     handle: (sim, req) => {
       checkQuery(req.query, ['properties']);
-      return ok(selectProperties(getNic(sim, req).nic.props, req.query, ['element-uri']));
+      return ok(selectProperties(getNic(sim, req).nic.props, req.query));
     },
   },
   {

@@ -6,6 +6,7 @@
 import { forbidden } from '../errors.js';
 import { setStatus } from '../events.js';
 import { getPartition, requireStatus } from '../partition-model.js';
+import { bootVolumeProblem } from '../storage-model.js';
 import type { RouteDef, SimContext, SimRequest, SimReply } from '../context.js';
 import type { Resource } from '../store.js';
 
@@ -56,6 +57,16 @@ function assignPartitionId(sim: SimContext, p: Resource): void {
   }
 }
 
+/** Why starting fails although no fault was injected (boot from an unusable storage volume). */
+function startProblem(
+  sim: SimContext,
+  p: Resource,
+): { status: number; reason: number; message: string } | undefined {
+  if (p.props['boot-device'] !== 'storage-volume') return undefined;
+  const problem = bootVolumeProblem(sim, p);
+  return problem && { status: 409, ...problem };
+}
+
 function run(t: Transition, sim: SimContext, req: SimRequest): SimReply {
   const session = req.session;
   if (!session) throw forbidden(4, 'No session');
@@ -76,6 +87,12 @@ function run(t: Transition, sim: SimContext, req: SimRequest): SimReply {
         failure.reason,
         failure.message ?? `The ${t.op} operation failed`,
       );
+      return;
+    }
+    const problem = t.op === 'start' ? startProblem(sim, p) : undefined;
+    if (problem) {
+      setStatus(sim, p, t.failed);
+      sim.jobs.complete(job, problem.status, problem.reason, problem.message);
       return;
     }
     if (t.op === 'start') assignPartitionId(sim, p);

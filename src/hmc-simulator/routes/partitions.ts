@@ -16,6 +16,7 @@ import { bodyObject, checkFields, requireFields } from '../validation.js';
 import { created, noContent, ok, type RouteDef } from '../context.js';
 import { getCpc, pick } from './cpcs.js';
 import { detachNic } from './nics.js';
+import { removeVsrs } from '../storage-model.js';
 
 const FILTERS = ['name', 'status', 'type'];
 const LIST_PROPS = ['object-uri', 'name', 'status', 'type'];
@@ -60,7 +61,7 @@ export const partitionRoutes: RouteDef[] = [
     handle: (sim, req) => {
       checkQuery(req.query, ['properties', 'cached-acceptable']);
       const p = getPartition(sim, req.params[0] ?? '');
-      return ok(selectProperties(partitionView(p), req.query, ['object-uri']));
+      return ok(selectProperties(partitionView(p), req.query));
     },
   },
   {
@@ -94,6 +95,11 @@ export const partitionRoutes: RouteDef[] = [
       const p = getPartition(sim, req.params[0] ?? '');
       requireStatus(p, ['stopped', 'reservation-error'], 'delete');
       for (const nic of sim.store.list(p.uri, 'nic')) detachNic(sim, nic);
+      // Attached storage groups are detached (their VSRs for this partition go); the groups stay.
+      for (const sgUri of (p.props['storage-group-uris'] as string[] | undefined) ?? []) {
+        const sg = sim.store.get(sgUri);
+        if (sg) removeVsrs(sim, sg, p.uri);
+      }
       sim.store.remove(p.uri);
       inventory(sim, p, 'remove');
       return noContent();

@@ -35,7 +35,7 @@ export const virtualSwitchRoutes: RouteDef[] = [
     template: '/api/virtual-switches/{id}',
     handle: (sim, req) => {
       checkQuery(req.query, ['properties']);
-      return ok(selectProperties(getVswitch(sim, req.params[0] ?? '').props, req.query, ['object-uri']));
+      return ok(selectProperties(getVswitch(sim, req.params[0] ?? '').props, req.query));
     },
   },
   {
