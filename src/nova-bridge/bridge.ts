@@ -92,6 +92,7 @@ export class NovaBridge {
         log,
       });
       await service.start();
+      await methods.failInterruptedBuilds();
       await transport.serve(COMPUTE_TOPIC, o.host, (req) => void server.handle(req));
       log.info('serving compute RPC');
       return new NovaBridge(transport, store, server, service);

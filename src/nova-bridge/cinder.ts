@@ -48,12 +48,12 @@ export class CinderClient {
 
   /** attachment_update: the volume exported to `connector`; returns the connection info. */
   async attach(attachmentId: string, connector: FcConnector): Promise<ConnectionInfo> {
-    const r = await this.http.request<{ attachment: { connection_info: ConnectionInfo } }>(
+    const r = await this.http.request<{ attachment: { connection_info: Record<string, unknown> } }>(
       'PUT',
       `/attachments/${attachmentId}`,
       { attachment: { connector } },
     );
-    return r.json.attachment.connection_info;
+    return nestConnectionInfo(r.json.attachment.connection_info);
   }
 
   async complete(attachmentId: string): Promise<void> {
@@ -66,4 +66,19 @@ export class CinderClient {
   async detach(attachmentId: string): Promise<void> {
     await this.http.requestOrAbsent('DELETE', `/attachments/${attachmentId}`);
   }
+}
+
+/**
+ * Cinder's attachment API returns the driver's connection info flattened (the `data` keys beside
+ * `driver_volume_type`); nova (nova.volume.cinder._translate_attachment_ref) nests it again as
+ * `{driver_volume_type, data}`, the form a BlockDeviceMapping's connection_info has.
+ */
+export function nestConnectionInfo(flat: Record<string, unknown>): ConnectionInfo {
+  if (flat.data && typeof flat.data === 'object')
+    return {
+      driver_volume_type: String(flat.driver_volume_type),
+      data: flat.data as Record<string, unknown>,
+    };
+  const { driver_volume_type, attachment_id: _attachment, ...data } = flat;
+  return { driver_volume_type: String(driver_volume_type), data };
 }

@@ -9,6 +9,7 @@ import type { ConductorClient } from './conductor-client.js';
 import type { CrStore } from './cr-store.js';
 import { RpcFailure, TranslateError } from './errors.js';
 import {
+  adminContext,
   InstanceRecord,
   POWER_STATE,
   TASK_STATE,
@@ -92,6 +93,32 @@ export class ComputeMethods {
       set_host_enabled: (r) => this.hostEnabled(r),
       ...unsupportedCalls(),
     };
+  }
+
+  /**
+   * At start, as nova-compute's init_host: an instance of this host still building (the bridge was
+   * stopped or killed mid-build; the cast was acked, so it is never redelivered) is set to ERROR
+   * with a fault, so that it can be deleted (which removes its CRs) or rebuilt, never left spawning.
+   * Returns the uuids so failed.
+   */
+  async failInterruptedBuilds(): Promise<string[]> {
+    const ctx = adminContext();
+    const list = await this.o.conductor.objectClassAction(ctx, 'InstanceList', 'get_by_host', [this.o.host]);
+    const failed: string[] = [];
+    const items = isNovaObject(list)
+      ? ((list['nova_object.data'].objects as unknown[] | undefined) ?? [])
+      : [];
+    for (const item of items) {
+      if (!isNovaObject(item) || !interruptedBuild(objectData(item))) continue;
+      const inst = new InstanceRecord(this.o.conductor, ctx, item);
+      await inst.fail(
+        new Error('the compute host (dpm-operator Nova bridge) restarted during the build'),
+        this.o.host,
+      );
+      this.o.log.warn({ instance: inst.uuid }, 'build interrupted by a restart: instance set to ERROR');
+      failed.push(inst.uuid);
+    }
+    return failed;
   }
 
   /** set_host_enabled (call): Service.disabled as libvirt's driver does; answers nova-api's os-hosts. */
@@ -380,6 +407,20 @@ export class ComputeMethods {
       `HMC console log yet.\n`
     );
   }
+}
+
+/** nova-compute's rule (ComputeManager._init_instance): building, or a build task state. */
+export function interruptedBuild(d: Record<string, unknown>): boolean {
+  if (d.deleted === true) return false;
+  return (
+    d.vm_state === VM_STATE.BUILDING ||
+    [
+      TASK_STATE.SCHEDULING,
+      TASK_STATE.NETWORKING,
+      TASK_STATE.BLOCK_DEVICE_MAPPING,
+      TASK_STATE.SPAWNING,
+    ].includes(d.task_state as never)
+  );
 }
 
 /** NotImplementedError (a builtin nova-api maps to 501 "not implemented"). */

@@ -19,6 +19,7 @@ export interface NovaObjectPrimitive {
  */
 export const OBJECT_VERSIONS: Readonly<Record<string, string>> = {
   Instance: '2.7',
+  InstanceList: '2.6',
   Service: '1.22',
   ComputeNode: '1.19',
   InstanceFault: '1.2',

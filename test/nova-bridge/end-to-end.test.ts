@@ -129,7 +129,7 @@ describe('nova bridge end to end (real RabbitMQ, real nova rpcapi, operator + HM
       vcpus_used: 0,
       memory_mb_used: 0,
       hypervisor_type: 'PRSM',
-      hypervisor_version: 2016000,
+      hypervisor_version: 2013001, // the z13 seed (se-version 2.13.1)
     });
     const beat = await waitFor('a heartbeat', async () =>
       peer
@@ -291,5 +291,45 @@ describe('nova bridge end to end (real RabbitMQ, real nova rpcapi, operator + HM
     expect(peer.calls().some((c) => c.objname === 'Instance' && c.objmethod === 'destroy' && !c.error)).toBe(
       true,
     );
+  });
+
+  it('a bridge stopped mid-build: on restart the instance is set to ERROR with a fault (never left spawning)', async () => {
+    const uuid2 = '7f1c2d3e-4b5a-4c6d-8e7f-0123456789ac';
+    await env.stopOperator(); // nothing reconciles: the build waits for devices that never come
+    await peer.ok('build', { uuid: uuid2, vcpus: 1, memory_mb: 1024, vifs: [], bdm: BDM });
+    await waitFor('the build waiting for its devices', async () =>
+      getCr<Partition>(env, 'partitions', uuid2),
+    );
+    const row = (await peer.ok('instance', { uuid: uuid2 })) as InstanceRow;
+    expect(row).toMatchObject({ vm_state: 'building', task_state: 'block_device_mapping' });
+    await bridge.stop();
+    bridge = await NovaBridge.start({
+      kubeConfig: env.kc,
+      namespace: env.ns,
+      host: HOST,
+      transportUrl: rabbit.transportUrl,
+      reportIntervalMs: 1000,
+      buildTimeoutMs: 60_000,
+      powerTimeoutMs: 60_000,
+      log: pino({ level: process.env.DPM_TEST_LOG_LEVEL ?? 'silent' }),
+    });
+    const failed = (await peer.ok('instance', { uuid: uuid2 })) as InstanceRow;
+    expect(failed).toMatchObject({ vm_state: 'error', task_state: null });
+    const fault = peer
+      .calls()
+      .find(
+        (c) =>
+          c.objname === 'InstanceFault' && c.objmethod === 'create' && c.changes?.instance_uuid === uuid2,
+      );
+    expect(String(fault?.changes?.message)).toContain('restarted during the build');
+    // Deleting the failed instance removes what the interrupted build had created.
+    await env.startOperator();
+    await peer.ok('terminate', { uuid: uuid2 });
+    await waitFor(
+      'instance destroyed',
+      async () => ((await peer.ok('instance', { uuid: uuid2 })) as InstanceRow).deleted,
+      60_000,
+    );
+    expect(await getCr(env, 'partitions', uuid2)).toBeUndefined();
   });
 });

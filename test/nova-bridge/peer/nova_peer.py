@@ -119,6 +119,13 @@ class ConductorEndpoint:
             if not row:
                 raise exception.ComputeHostNotFound(host=nodename)
             return objects.ComputeNode(context, **row)
+        if objname == "InstanceList" and objmethod == "get_by_host":
+            host = (args + [kwargs.get("host")])[0]
+            found = [objects.Instance(context, uuid=uuid, deleted=False,
+                                      **{f: row[f] for f in INSTANCE_STATE_FIELDS if f in row})
+                     for uuid, row in self.db.instances.items()
+                     if row.get("host") == host and not row.get("deleted")]
+            return objects.InstanceList(context, objects=found)
         raise NotImplementedError("%s.%s" % (objname, objmethod))
 
     # -- object_action ----------------------------------------------------------------------------
