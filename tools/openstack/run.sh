@@ -103,9 +103,24 @@ start() {
 ) &
 watchdog=$!
 
+# http_get <url> [must contain]: true when the URL answers (any status) and its body has the text.
+http_get() {
+  python3 - "$@" <<'PY'
+import sys, urllib.request, urllib.error
+req = urllib.request.Request(sys.argv[1], headers={"X-Auth-Token": "admin:admin"})
+try:
+    body = urllib.request.urlopen(req, timeout=5).read().decode()
+except urllib.error.HTTPError as e:
+    body = e.read().decode()
+except Exception:
+    sys.exit(1)
+sys.exit(0 if len(sys.argv) < 3 or sys.argv[2] in body else 1)
+PY
+}
+
 wait_http() { # <name> <url>
   local deadline=$((SECONDS + ${OS_START_TIMEOUT:-180}))
-  until curl -s -o /dev/null "$2"; do
+  until http_get "$2"; do
     [ $SECONDS -lt $deadline ] || { log "$1 did not answer on $2 (see $dir/log/$1.log)"; exit 1; }
     sleep 0.3
   done
@@ -156,8 +171,7 @@ fi
 # cinder: ready once the scheduler knows the backend's pool (else a volume create fails).
 if has cinder; then
   deadline=$((SECONDS + ${OS_START_TIMEOUT:-180}))
-  until curl -s -H "X-Auth-Token: $OS_TOKEN" "http://127.0.0.1:$OS_CINDER_PORT/v3/scheduler-stats/get_pools" |
-    grep -q '"name"'; do
+  until http_get "http://127.0.0.1:$OS_CINDER_PORT/v3/scheduler-stats/get_pools" '"name"'; do
     [ $SECONDS -lt $deadline ] || { log "cinder-scheduler knows no pool (see $dir/log/cinder-*.log)"; exit 1; }
     sleep 0.5
   done
