@@ -217,7 +217,12 @@ export class ComputeMethods {
 
     await inst.save({ task_state: TASK_STATE.BLOCK_DEVICE_MAPPING }, TASK_STATE.NETWORKING);
     const desired = translateBuild({ instance, bdms, subset });
-    await this.o.store.createAbsent(desired);
+    // Created without a boot device: the operator checks the boot HBA reference before the HMC, and
+    // the HBAs are separate objects that reach it after the Partition; the boot target is set below.
+    await this.o.store.createAbsent({
+      ...desired,
+      partition: { ...desired.partition, spec: { ...desired.partition.spec, boot: { type: 'None' } } },
+    });
     const timeout = this.o.buildTimeoutMs ?? 600_000;
     // Start only once the operator has every NIC and HBA on the HMC (see translateBuild).
     const hbaNames = desired.hbas.map((h) => h.metadata.name);
@@ -228,14 +233,10 @@ export class ComputeMethods {
     if (open) bdms = await this.attachVolume(req, inst, bdms, open, Object.values(wwpns));
 
     await inst.save({ task_state: TASK_STATE.SPAWNING }, TASK_STATE.BLOCK_DEVICE_MAPPING);
-    let boot = desired.partition.spec.boot;
-    if (desired.bootPending) {
-      // The boot target comes from the volume's initiator_target_map and the HBAs' WWPNs.
-      const booting = translateBuild({ instance, bdms, subset, hbaWwpns: wwpns });
-      if (booting.bootPending) throw new TranslateError('InvalidRequest', 'HBA WWPNs not available');
-      boot = booting.partition.spec.boot;
-    }
-    await this.o.store.patchPartitionSpec(uuid, { boot, powerState: 'Active' });
+    // The boot target comes from the volume's connection info (initiator_target_map) and the HBAs' WWPNs.
+    const booting = translateBuild({ instance, bdms, subset, hbaWwpns: wwpns });
+    if (booting.bootPending) throw new TranslateError('InvalidRequest', 'HBA WWPNs not available');
+    await this.o.store.patchPartitionSpec(uuid, { boot: booting.partition.spec.boot, powerState: 'Active' });
     await this.waitFor(uuid, isRunning, timeout);
   }
 

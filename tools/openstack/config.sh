@@ -25,7 +25,7 @@ debug = false
 [api]
 auth_strategy = noauth2
 [placement_database]
-connection = sqlite:///placement.sqlite
+connection = sqlite:///placement.sqlite?timeout=60
 CONF
 
   noauth_paste "$NOVA_VENV/etc/nova/api-paste.ini" "$d/etc/nova/api-paste.ini"
@@ -41,9 +41,9 @@ auth_strategy = keystone
 [wsgi]
 api_paste_config = $d/etc/nova/api-paste.ini
 [api_database]
-connection = sqlite:///nova_api.sqlite
+connection = sqlite:///nova_api.sqlite?timeout=60
 [database]
-connection = sqlite:///nova.sqlite
+connection = sqlite:///nova.sqlite?timeout=60
 [conductor]
 workers = 1
 [scheduler]
@@ -90,7 +90,7 @@ osapi_volume_workers = 1
 # publication learns them within seconds (default 60 s: "No valid backend").
 periodic_interval = 5
 [database]
-connection = sqlite:///cinder.sqlite
+connection = sqlite:///cinder.sqlite?timeout=60
 [dpmfc]
 volume_driver = dpm_openstack.cinder_fc.DpmTestFCDriver
 volume_backend_name = dpmfc
@@ -120,7 +120,7 @@ notify_nova_on_port_data_changes = false
 api_workers = 1
 rpc_workers = 0
 [database]
-connection = sqlite:///neutron.sqlite
+connection = sqlite:///neutron.sqlite?timeout=60
 [ml2]
 type_drivers = flat
 tenant_network_types =

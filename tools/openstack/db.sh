@@ -22,10 +22,10 @@ fi
 if has nova; then
   nm() { run "$NOVA_VENV/bin/nova-manage" --config-file "$dir/etc/nova/nova.conf" "$@"; }
   nm api_db sync
-  nm cell_v2 map_cell0 --database_connection sqlite:///nova_cell0.sqlite
+  nm cell_v2 map_cell0 --database_connection "sqlite:///nova_cell0.sqlite?timeout=60"
   # {scheme}... is filled in from each service's own transport_url (nova's templated cell URLs).
   nm cell_v2 create_cell --name cell1 --transport-url '{scheme}://{username}:{password}@{hostname}:{port}/' \
-    --database_connection sqlite:///nova.sqlite
+    --database_connection "sqlite:///nova.sqlite?timeout=60"
   nm db sync
 fi
 

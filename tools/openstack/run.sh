@@ -40,7 +40,8 @@ log "venvs ready in $((SECONDS - t0)) s"
 export PYTHONPATH="$here/python${PYTHONPATH:+:$PYTHONPATH}"
 
 # --- configuration ------------------------------------------------------------------------------
-# Relative SQLite paths: every service runs with <dir> as its working directory, so a database
+# Relative SQLite paths (timeout=60: processes share the files and wait for their locks on a loaded
+# machine instead of failing after 5 s): every service runs with <dir> as its working directory, so a database
 # template (and nova's cell mappings stored in it) is valid in any <dir>.
 # shellcheck source=tools/openstack/config.sh
 . "$here/config.sh"

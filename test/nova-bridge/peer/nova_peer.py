@@ -112,7 +112,8 @@ class ConductorEndpoint:
         if objname == "Service" and objmethod == "get_by_host_and_binary":
             host, binary = (args + [kwargs.get("host"), kwargs.get("binary")])[:2]
             row = self.db.services.get((host, binary))
-            return objects.Service(context, **row) if row else None
+            # Service() refuses a version kwarg (it sets its own, as when nova loads it from the DB).
+            return objects.Service(context, **{k: v for k, v in row.items() if k != "version"}) if row else None
         if objname == "ComputeNode" and objmethod == "get_by_host_and_nodename":
             host, nodename = (args + [kwargs.get("host"), kwargs.get("nodename")])[:2]
             row = self.db.compute_nodes.get((host, nodename))
@@ -135,7 +136,7 @@ class ConductorEndpoint:
         entry = {"method": "object_action", "objname": name, "objmethod": objmethod,
                  "version": objinst.VERSION, "args": args, "kwargs": kwargs,
                  "changes": {f: getattr(objinst, f) for f in changes if f not in ("flavor", "info_cache")}}
-        if objinst.obj_attr_is_set("uuid"):
+        if "uuid" in objinst.fields and objinst.obj_attr_is_set("uuid"):
             entry["uuid"] = objinst.uuid
         oldobj = objinst.obj_clone()
         try:
