@@ -67,6 +67,13 @@ for svc in $services; do
   fi
   cp "$template"/*.sqlite "$dir/"
 done
+# WAL journals: readers never block the writer, so the services sharing a file rarely meet
+# "database is locked" (persistent in the file).
+python3 - "$dir"/*.sqlite <<'PY'
+import sqlite3, sys
+for f in sys.argv[1:]:
+    sqlite3.connect(f).execute("PRAGMA journal_mode=WAL").fetchall()
+PY
 
 # --- processes ------------------------------------------------------------------------------------
 pids=()
@@ -148,7 +155,6 @@ if has cinder; then
   serve cinder-api "$CINDER_VENV" "$OS_CINDER_PORT" 'cinder.wsgi.wsgi:initialize_application()' \
     -- --config-file "$dir/etc/cinder/cinder.conf"
   start cinder-scheduler "$CINDER_VENV/bin/cinder-scheduler" --config-file "$dir/etc/cinder/cinder.conf"
-  start cinder-volume "$CINDER_VENV/bin/cinder-volume" --config-file "$dir/etc/cinder/cinder.conf"
 fi
 if has neutron; then
   OS_NEUTRON_CONFIG_DIR="$dir/etc/neutron" OS_NEUTRON_CONFIG_FILES=neutron.conf \
@@ -168,6 +174,15 @@ if has nova; then
       sleep 0.3
     done
   done
+fi
+# cinder-volume only once the scheduler runs (both register themselves in the database at start).
+if has cinder; then
+  deadline=$((SECONDS + ${OS_START_TIMEOUT:-180}))
+  until grep -q "Starting cinder-scheduler node" "$dir/log/cinder-scheduler.log" 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || { log "cinder-scheduler did not start (see $dir/log/cinder-scheduler.log)"; exit 1; }
+    sleep 0.3
+  done
+  start cinder-volume "$CINDER_VENV/bin/cinder-volume" --config-file "$dir/etc/cinder/cinder.conf"
 fi
 # cinder: ready once the scheduler knows the backend's pool (else a volume create fails).
 if has cinder; then
