@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: jest (unit + integration on a real kube-apiserver and the HMC simulator) and pytest
-# (the real zhmcclient driving the HMC simulator). Ends with the plain line "N passed, N failed".
+# (the real zhmcclient driving the HMC simulator, plus zhmcclient's own end-to-end tests: test/zhmcclient/e2e.sh).
+# Ends with the plain line "N passed, N failed".
 # Extra arguments go to jest (e.g. a path filter), and then pytest is skipped.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,15 +14,19 @@ node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/je
 jest_rc=$?
 
 py_rc=0
+e2e_rc=0
 if [ $# -eq 0 ] && [ -d test/zhmcclient ] && [ -f tools/python/requirements-zhmc.txt ]; then
   venv=$(bash tools/python/setup.sh tools/python/requirements-zhmc.txt)
   "$venv/bin/python" -m pytest test/zhmcclient -q -p no:cacheprovider --junitxml="$out/pytest.xml"
   py_rc=$?
+  # zhmcclient's own end-to-end tests (its sdist's tests/end2end) against the simulator's seeds.
+  bash test/zhmcclient/e2e.sh "$out/e2e"
+  e2e_rc=$?
 fi
 
-node - "$out" "$jest_rc" "$py_rc" <<'JS'
+node - "$out" "$jest_rc" "$py_rc" "$e2e_rc" <<'JS'
 const fs = require('node:fs');
-const [dir, jestRc, pyRc] = [process.argv[2], +process.argv[3], +process.argv[4]];
+const [dir, jestRc, pyRc, e2eRc] = [process.argv[2], +process.argv[3], +process.argv[4], +process.argv[5]];
 let passed = 0, failed = 0, skipped = 0;
 try {
   const j = JSON.parse(fs.readFileSync(`${dir}/jest.json`, 'utf8'));
@@ -37,7 +42,22 @@ if (fs.existsSync(`${dir}/pytest.xml`)) {
   passed += n('tests') - pf - n('skipped'); failed += pf; skipped += n('skipped');
   console.log(`pytest (zhmcclient conformance): ${n('tests') - pf - n('skipped')} passed, ${pf} failed`);
 } else if (pyRc !== 0) { failed += 1; console.log('pytest produced no report'); }
-if (failed === 0 && (jestRc !== 0 || pyRc !== 0)) failed += 1; // a runner failed without a counted test
+// zhmcclient e2e: one JUnit file per simulator seed; exit 5 (nothing collected) shows as e2eRc != 0.
+const e2eFiles = fs.existsSync(`${dir}/e2e`) ? fs.readdirSync(`${dir}/e2e`).filter((f) => f.endsWith('.xml')) : [];
+let e2e = { tests: 0, failed: 0, skipped: 0 };
+for (const f of e2eFiles) {
+  const x = fs.readFileSync(`${dir}/e2e/${f}`, 'utf8');
+  const m = x.match(/<testsuite [^>]*>/);
+  if (!m) continue;
+  const n = (k) => +(m[0].match(new RegExp(`${k}="(\\d+)"`)) || [0, 0])[1];
+  e2e.tests += n('tests'); e2e.failed += n('failures') + n('errors'); e2e.skipped += n('skipped');
+}
+if (e2eFiles.length > 0 || e2eRc !== 0) {
+  const ok = e2e.tests - e2e.failed - e2e.skipped;
+  passed += ok; failed += e2e.failed; skipped += e2e.skipped;
+  console.log(`zhmcclient e2e (its own tests/end2end): ${ok} passed, ${e2e.failed} failed, ${e2e.skipped} skipped`);
+}
+if (failed === 0 && (jestRc !== 0 || pyRc !== 0 || e2eRc !== 0)) failed += 1; // a runner failed without a counted test
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed ? 1 : 0);
 JS

@@ -4,6 +4,7 @@ import { registerRun } from './run.js';
 import { registerHmcSim } from './hmc-sim.js';
 import { registerNovaBridge } from './nova-bridge.js';
 import { registerDemo } from './demo.js';
+import { registerConsole } from './console.js';
 
 export function buildProgram(): Command {
   const program = new Command('dpm-operator')
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerHmcSim(program);
   registerNovaBridge(program);
   registerDemo(program);
+  registerConsole(program);
   for (const c of [program, ...program.commands])
     c.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;

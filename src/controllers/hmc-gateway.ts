@@ -4,6 +4,7 @@ import type { HmcClient } from '../hmc/client.js';
 import { NotFoundError, isNotFound } from '../hmc/errors.js';
 import type { JobStatus } from '../hmc/jobs.js';
 import type { HmcNotification } from '../hmc/notifications.js';
+import type { OsMessageInfo } from '../hmc/os-messages.js';
 import type {
   HmcPartitionStatus,
   HmcProps,
@@ -265,6 +266,11 @@ export class HmcGateway {
       : this.client.partitions.stopJob(partitionUri));
     this.jobs.set(jobUri, partitionUri);
     return jobUri;
+  }
+
+  /** The partition's OS messages: one List OS Messages (not cached: no notification keeps them). */
+  listOsMessages(partitionUri: string): Promise<OsMessageInfo[]> {
+    return this.client.osMessages.list(partitionUri);
   }
 
   /** Whether the job's completion notification arrived (no request). */

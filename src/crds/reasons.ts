@@ -32,6 +32,9 @@ export const REASONS = {
   Deleting: p('The HMC partition is being stopped and deleted.'),
   Transitioning: p('The HMC reports starting or stopping; the next notification brings the next step.'),
   WaitingForJob: p('An HMC job (start/stop) was submitted; its completion notification requeues the object.'),
+  StartTakesLong: p(
+    'A start job has run for 5 minutes; the message ends with the last OS messages of the partition.',
+  ),
   WaitingForHba: p('The boot HBA is not created yet.'),
   HmcStatusUnknown: p('The HMC lost contact with the partition (communications-not-active, status-check).'),
   CreateUnconfirmed: p('A create may have reached the HMC; the name lookup has not answered yet.'),

@@ -14,11 +14,16 @@ import { adapterRoutes } from './routes/adapters.js';
 import { adapterOpRoutes } from './routes/adapter-ops.js';
 import { consoleRoutes } from './routes/console.js';
 import { serviceRoutes } from './routes/services.js';
+import { partitionLinkRoutes } from './routes/partition-links.js';
+import { partitionConsoleRoutes } from './routes/partition-console.js';
+import { sustainabilityRoutes } from './routes/sustainability.js';
 import { aggregationRoutes, type InnerDispatch } from './routes/aggregation.js';
 import { cpcRoutes } from './routes/cpcs.js';
 import { hbaRoutes } from './routes/hbas.js';
 import { jobRoutes } from './routes/jobs.js';
 import { nicRoutes } from './routes/nics.js';
+import { osMessageRoutes } from './routes/os-messages.js';
+import { osConsole } from './os-messages.js';
 import { partitionOpRoutes } from './routes/partition-ops.js';
 import { partitionRoutes } from './routes/partitions.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -89,6 +94,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     },
   };
 
+  // Partitions already running at start (seed or state file) have booted: their consoles show it.
+  for (const cpc of store.roots('cpc')) {
+    for (const p of store.list(cpc.uri, 'partition')) {
+      if (p.props['status'] === 'active') osConsole(sim).started(p, false);
+    }
+  }
   const tlsMaterial = await ensureTls(opts.tlsDir, host);
   const stats = new StatsCollector();
   let inner: InnerDispatch = () => Promise.reject(new Error('not ready'));
@@ -97,12 +108,16 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     ...cpcRoutes,
     ...partitionRoutes,
     ...partitionOpRoutes,
+    ...osMessageRoutes,
     ...nicRoutes,
     ...hbaRoutes,
     ...adapterRoutes,
     ...adapterOpRoutes,
     ...consoleRoutes,
     ...serviceRoutes,
+    ...partitionLinkRoutes,
+    ...partitionConsoleRoutes,
+    ...sustainabilityRoutes,
     ...virtualSwitchRoutes,
     ...storageGroupRoutes,
     ...storageVolumeRoutes,

@@ -38,13 +38,13 @@ export class JobStore {
     return j;
   }
 
-  /** Ends a running job: `statusCode` 200/204 on success, else an HTTP error code + reason. */
-  complete(job: Job, statusCode: number, reasonCode?: number, message?: string): void {
+  /** Ends a running job: `statusCode` 200/201/204 on success (with `results`), else an HTTP error code + reason. */
+  complete(job: Job, statusCode: number, reasonCode?: number, message?: string, results?: Props): void {
     if (job.status !== 'running') return;
     job.status = 'complete';
     job.statusCode = statusCode;
     if (reasonCode !== undefined) job.reasonCode = reasonCode;
-    job.results = message === undefined ? null : { message };
+    job.results = results ?? (message === undefined ? null : { message });
     this.onEnded(job);
   }
 

@@ -19,7 +19,14 @@ export interface ObjectNotification {
   body?: unknown;
 }
 
+/** Topics owned elsewhere (OS message channels): whether one exists, and a subscriber joined it. */
+export interface TopicSource {
+  has(topic: string): boolean;
+  subscribed?(topic: string): void;
+}
+
 export class NotificationHub {
+  private readonly sources: TopicSource[] = [];
   private readonly seq = new Map<string, number>();
   private readonly subs = new Map<string, Set<TopicSubscriber>>();
   /** Object topics with subscribers; they keep receiving after their session ended. */
@@ -35,6 +42,16 @@ export class NotificationHub {
     if (!set) this.subs.set(topic, (set = new Set()));
     set.add(sub);
     if (this.sessions.topicKind(topic) === 'object') this.subscribedObjectTopics.add(topic);
+    for (const src of this.sources) if (src.has(topic)) src.subscribed?.(topic);
+  }
+
+  addTopicSource(src: TopicSource): void {
+    this.sources.push(src);
+  }
+
+  /** Publishes on one topic of a TopicSource. */
+  publishTo(topic: string, headers: Record<string, string>, body: string): void {
+    this.send(topic, headers, body);
   }
 
   unsubscribe(topic: string, sub: TopicSubscriber): void {
@@ -48,7 +65,11 @@ export class NotificationHub {
 
   /** Whether `topic` may be subscribed: a live session's topic or one already subscribed. */
   topicExists(topic: string): boolean {
-    return this.subs.has(topic) || this.sessions.topicKind(topic) !== undefined;
+    return (
+      this.subs.has(topic) ||
+      this.sessions.topicKind(topic) !== undefined ||
+      this.sources.some((s) => s.has(topic))
+    );
   }
 
   publishObject(n: ObjectNotification): void {

@@ -22,6 +22,8 @@ export function addPartition(store: Store, cpc: Resource, props: Props): Resourc
     'short-name': `P${id.replace(/-/g, '').slice(0, 7).toUpperCase()}`,
     'partition-id': null,
     status: 'stopped',
+    // The partition's firmware features are the CPC's (read-only).
+    'available-features-list': structuredClone(cpc.props['available-features-list'] ?? []),
     ...props,
     'object-id': id,
     'object-uri': uri,

@@ -5,6 +5,7 @@ import { HbaManager } from './hba.js';
 import { JobManager, type JobManagerOptions } from './jobs.js';
 import { NicManager } from './nic.js';
 import { NotificationClient, type NotificationClientOptions } from './notifications.js';
+import { OsMessageManager } from './os-messages.js';
 import { PartitionManager } from './partition.js';
 import { PortManager } from './port.js';
 import { HmcSession, type HmcSessionOptions } from './session.js';
@@ -30,6 +31,7 @@ export class HmcClient {
   readonly adapters: AdapterManager;
   readonly ports: PortManager;
   readonly virtualSwitches: VirtualSwitchManager;
+  readonly osMessages: OsMessageManager;
   readonly jobs: JobManager;
 
   private constructor(
@@ -45,6 +47,7 @@ export class HmcClient {
     this.adapters = new AdapterManager(session);
     this.ports = new PortManager(session);
     this.virtualSwitches = new VirtualSwitchManager(session);
+    this.osMessages = new OsMessageManager(session);
   }
 
   /**

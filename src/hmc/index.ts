@@ -18,6 +18,7 @@ export * from './hba.js';
 export * from './adapter.js';
 export * from './port.js';
 export * from './virtual-switch.js';
+export * from './os-messages.js';
 export { createHmcLogger, HMC_REDACT_PATHS } from './logger.js';
 export { HmcMetrics } from './metrics.js';
 export { sameHex } from './resource.js';

@@ -140,6 +140,26 @@ export class StompConnection extends EventEmitter {
     this.write(encodeFrame('SUBSCRIBE', { id, destination, ack: 'auto' }));
   }
 
+  /**
+   * SUBSCRIBE with a receipt: resolves true once the broker confirmed (nothing published later is missed),
+   * false after `timeoutMs` without one.
+   */
+  subscribeConfirmed(destination: string, id: string, timeoutMs = 5000): Promise<boolean> {
+    const receipt = `subscribe-${id}-${Date.now()}`;
+    return new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => {
+        this.receiptWaiters.delete(receipt);
+        resolve(false);
+      }, timeoutMs);
+      this.receiptWaiters.set(receipt, () => {
+        clearTimeout(t);
+        this.receiptWaiters.delete(receipt);
+        resolve(true);
+      });
+      this.write(encodeFrame('SUBSCRIBE', { id, destination, ack: 'auto', receipt }));
+    });
+  }
+
   /** Send DISCONNECT, wait for its receipt (at most `timeoutMs`), close the socket. Never throws. */
   async disconnect(timeoutMs = 2000): Promise<void> {
     if (this.closed) return;

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { ComputeMethods } from './compute-methods.js';
 import { ComputeServer } from './compute-server.js';
 import { ConductorClient } from './conductor-client.js';
+import { HmcConsoleOutput } from './console-output.js';
 import { CrStore } from './cr-store.js';
 import type { ServiceEndpoint } from './openstack-http.js';
 import { PlacementClient } from './placement.js';
@@ -41,6 +42,7 @@ export class NovaBridge {
     private readonly store: CrStore,
     private readonly server: ComputeServer,
     private readonly service: ServiceReporter,
+    private readonly consoleOutput: HmcConsoleOutput,
   ) {}
 
   /** Connects, registers the service and starts consuming compute RPC. */
@@ -48,6 +50,11 @@ export class NovaBridge {
     const log = o.log.child({ component: 'nova-bridge', host: o.host });
     const store = new CrStore(o.kubeConfig, o.namespace, o.host, log);
     await store.start();
+    const consoleOutput = new HmcConsoleOutput({
+      kubeConfig: o.kubeConfig,
+      getSubset: () => store.getSubset(),
+      log,
+    });
     let transport: RpcTransport | undefined;
     try {
       transport = await RpcTransport.connect({
@@ -84,6 +91,7 @@ export class NovaBridge {
         log,
         buildTimeoutMs: o.buildTimeoutMs,
         powerTimeoutMs: o.powerTimeoutMs,
+        console: consoleOutput,
       });
       const server = new ComputeServer({
         replier: transport,
@@ -95,7 +103,7 @@ export class NovaBridge {
       await methods.failInterruptedBuilds();
       await transport.serve(COMPUTE_TOPIC, o.host, (req) => void server.handle(req));
       log.info('serving compute RPC');
-      return new NovaBridge(transport, store, server, service);
+      return new NovaBridge(transport, store, server, service, consoleOutput);
     } catch (e) {
       await transport?.close();
       await store.stop();
@@ -108,5 +116,6 @@ export class NovaBridge {
     await this.transport.close();
     await this.store.stop();
     await this.server.drain();
+    await this.consoleOutput.close();
   }
 }

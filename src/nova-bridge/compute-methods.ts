@@ -6,6 +6,7 @@ import type { Partition } from '../crds/partition.js';
 import type { RpcRequest } from './codec.js';
 import type { ComputeMethod } from './compute-server.js';
 import type { ConductorClient } from './conductor-client.js';
+import { consoleNotAvailable, type ConsoleOutputSource } from './console-output.js';
 import type { CrStore } from './cr-store.js';
 import { RpcFailure, TranslateError } from './errors.js';
 import {
@@ -52,6 +53,8 @@ export interface ComputeMethodsOptions {
   computeNodeId?: () => number | undefined;
   /** Service.disabled for set_host_enabled. */
   setHostEnabled?: (enabled: boolean) => Promise<void>;
+  /** Reads the partitions' OS messages for get_console_output; none = no console. */
+  console?: ConsoleOutputSource;
 }
 
 /** oslo DateTimeField primitive. */
@@ -397,16 +400,14 @@ export class ComputeMethods {
     return null;
   }
 
-  /** get_console_output (call): no console log is read from the HMC yet; says so. */
+  /** get_console_output (call): the partition's OS messages from the HMC, nova's tail_length applied. */
   private async consoleOutput(req: RpcRequest): Promise<string> {
     const inst = this.record(req);
     const p = await this.o.store.getPartition(inst.uuid);
     if (!p) throw instanceNotFound(inst.uuid);
-    return (
-      `Console output is not available for DPM partition ${p.status?.hmcName ?? inst.uuid} ` +
-      `(HMC status ${p.status?.hmcStatus ?? 'unknown'}): the dpm-operator Nova bridge does not read the ` +
-      `HMC console log yet.\n`
-    );
+    if (!this.o.console) throw consoleNotAvailable();
+    const tail = req.args.tail_length;
+    return this.o.console.read(p, typeof tail === 'number' && Number.isInteger(tail) ? tail : undefined);
   }
 }
 

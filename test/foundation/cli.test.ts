@@ -11,25 +11,28 @@ function captureStderr(): { text: () => string; restore: () => void } {
 }
 
 describe('dpm-operator CLI', () => {
-  it('has the four subcommands', () => {
+  it('has the five subcommands', () => {
     expect(
       buildProgram()
         .commands.map((c) => c.name())
         .sort(),
-    ).toEqual(['demo', 'hmc-sim', 'nova-bridge', 'run']);
+    ).toEqual(['console', 'demo', 'hmc-sim', 'nova-bridge', 'run']);
   });
 
-  it.each(['run', 'hmc-sim', 'nova-bridge', 'demo'])('%s --help describes the command', async (cmd) => {
-    const program = buildProgram();
-    const sub = program.commands.find((c) => c.name() === cmd)!;
-    let out = '';
-    sub.configureOutput({ writeOut: (s) => (out += s) });
-    await expect(program.parseAsync(['node', 'dpm-operator', cmd, '--help'])).rejects.toMatchObject({
-      code: 'commander.helpDisplayed',
-    });
-    expect(out).toContain(`Usage: dpm-operator ${cmd}`);
-    expect(out.replace(/\s+/g, ' ')).toContain(sub.description());
-  });
+  it.each(['run', 'hmc-sim', 'nova-bridge', 'demo', 'console'])(
+    '%s --help describes the command',
+    async (cmd) => {
+      const program = buildProgram();
+      const sub = program.commands.find((c) => c.name() === cmd)!;
+      let out = '';
+      sub.configureOutput({ writeOut: (s) => (out += s) });
+      await expect(program.parseAsync(['node', 'dpm-operator', cmd, '--help'])).rejects.toMatchObject({
+        code: 'commander.helpDisplayed',
+      });
+      expect(out).toContain(`Usage: dpm-operator ${cmd}`);
+      expect(out.replace(/\s+/g, ' ')).toContain(sub.description());
+    },
+  );
 
   it('rejects an unknown flag with a message naming it and a non-zero exit', async () => {
     const err = captureStderr();

@@ -24,7 +24,7 @@ export interface RecordedEvent {
   message: string;
 }
 
-/** The seed CPC's object-uri (src/hmc-simulator/seed/default-z16.yaml). */
+/** The seed CPC's object-uri (the same in src/hmc-simulator/seed/z13.yaml and z16.yaml). */
 export const SEED_CPC_URI = '/api/cpcs/a1b2c3d4-0000-4000-8000-000000000001';
 
 export interface HmcPartitionRef {

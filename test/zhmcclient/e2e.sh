@@ -32,35 +32,39 @@ declare -A files=(
   [z13]="test_hba.py"
 )
 rc=0
+declare -A tmp pid addr
+# Start both simulators at once (each takes a while to come up), then run the files per world.
 for world in current z13; do
-  tmp=$(mktemp -d)
-  addr="127.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1))"
-  npx tsx src/cli.ts hmc-sim --host "$addr" --port 6794 --stomp-port 0 --seed-name "$world" \
-    --ready-file "$tmp/ready.json" --tls-dir "$tmp/tls" --job-duration-ms 0 --fulfillment-delay-ms 0 \
-    --log-level warn >"$tmp/sim.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 600); do [ -s "$tmp/ready.json" ] || ! kill -0 $pid 2>/dev/null && break; sleep 0.1; done
-  if [ ! -s "$tmp/ready.json" ]; then
+  tmp[$world]=$(mktemp -d)
+  addr[$world]="127.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1))"
+  npx tsx src/cli.ts hmc-sim --host "${addr[$world]}" --port 6794 --stomp-port 0 --seed-name "$world" \
+    --ready-file "${tmp[$world]}/ready.json" --tls-dir "${tmp[$world]}/tls" --job-duration-ms 0 \
+    --log-level warn >"${tmp[$world]}/sim.log" 2>&1 &
+  pid[$world]=$!
+done
+for world in current z13; do
+  t=${tmp[$world]}
+  for _ in $(seq 900); do [ -s "$t/ready.json" ] || ! kill -0 "${pid[$world]}" 2>/dev/null && break; sleep 0.1; done
+  if [ ! -s "$t/ready.json" ]; then
     echo "e2e.sh: simulator ($world) did not start:" >&2
-    cat "$tmp/sim.log" >&2
-    kill $pid 2>/dev/null
+    cat "$t/sim.log" >&2
     rc=1
     continue
   fi
-  ca=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).caPath)' "$tmp/ready.json")
+  ca=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).caPath)' "$t/ready.json")
   cpc_type=$([ "$world" = z13 ] && echo 2964 || echo 3931)
-  cat >"$tmp/inventory.yaml" <<EOF
+  cat >"$t/inventory.yaml" <<EOF
 all:
   hosts:
     sim_$world:
       description: dpm-operator HMC simulator ($world seed)
-      ansible_host: $addr
+      ansible_host: ${addr[$world]}
       cpcs:
         CPCZ16A:
           machine_type: '$cpc_type'
           dpm_enabled: true
 EOF
-  cat >"$tmp/vault.yaml" <<EOF
+  cat >"$t/vault.yaml" <<EOF
 hmc_auth:
   sim_$world:
     userid: dpm
@@ -69,15 +73,16 @@ hmc_auth:
     ca_certs: $ca
 EOF
   # shellcheck disable=SC2086
-  (cd "$src" && TESTINVENTORY="$tmp/inventory.yaml" TESTVAULT="$tmp/vault.yaml" TESTHMC="sim_$world" \
+  (cd "$src" && TESTINVENTORY="$t/inventory.yaml" TESTVAULT="$t/vault.yaml" TESTHMC="sim_$world" \
     TESTEND2END_LOAD=true "$venv/bin/python" -m pytest -q -p no:cacheprovider -rs \
     --junitxml="$out/e2e-$world.xml" -o junit_family=xunit1 $(for f in ${files[$world]}; do echo "tests/end2end/$f"; done) "$@")
-  prc=$?
   # pytest exit 5 = nothing collected: a failure here, never a pass
-  [ $prc -ne 0 ] && rc=1
-  kill $pid 2>/dev/null
-  wait $pid 2>/dev/null
-  rm -rf "$tmp"
+  [ $? -ne 0 ] && rc=1
+done
+for world in current z13; do
+  kill "${pid[$world]}" 2>/dev/null
+  wait "${pid[$world]}" 2>/dev/null
+  rm -rf "${tmp[$world]}"
 done
 node - "$out" <<'JS'
 const fs = require('node:fs');

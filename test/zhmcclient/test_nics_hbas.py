@@ -8,7 +8,7 @@ import zhmcclient
 
 def test_nic_on_virtual_switch(cpc, new_partition):
     part = new_partition()
-    vswitch = cpc.virtual_switches.find(name="OSA-01-P0")
+    vswitch = cpc.virtual_switches.find(name="OSA-01-P1")  # P0 carries LINUX-PROD-01's seeded NIC
     nic = part.nics.create({"name": "eth0", "virtual-switch-uri": vswitch.uri})
     nic.pull_full_properties()
     assert re.fullmatch(r"[0-9A-F]{4}", nic.get_property("device-number"))

@@ -74,7 +74,7 @@ def test_seeded_adapters_and_virtual_switches(cpc):
     vswitches = {v.name: v for v in cpc.virtual_switches.list()}
     assert sorted(vswitches) == ["HSOCK-01-VS", "OSA-01-P0", "OSA-01-P1", "OSA-02-P0"]
     families = {a.get_property("adapter-family") for a in cpc.adapters.list()}
-    assert families == {"ficon", "osa", "hipersockets", "roce", "crypto"}
+    assert families == {"ficon", "osa", "hipersockets", "roce", "crypto", "coupling", "ism", "zhyperlink"}
     assert vswitches["OSA-01-P1"].get_property("object-id") == "a1b2c3d4-0000-4000-8000-0000000000b2"
 
 

@@ -4,6 +4,8 @@ import { PLURAL, type PartitionStatus } from '../../crds/index.js';
 import type { Reason } from '../../crds/reasons.js';
 import type { CrObject, ObjectRef } from '../kube.js';
 import { hbaHmcName, nicHmcName, normalizeMac } from '../naming.js';
+import type { HmcGateway } from '../hmc-gateway.js';
+import { fetchConsoleTail, withConsoleTail } from './console-tail.js';
 import type { Action } from './model.js';
 import { ANNOTATION_CREATE_ATTEMPTED, type PartitionDeps, type PartitionSnapshot } from './observe.js';
 
@@ -19,6 +21,8 @@ export type ActResult =
       /** Fields the action established (recorded by report in the same pass). */
       status?: Partial<PartitionStatus>;
       event?: EventNote;
+      /** Replaces a wait's message (it carries what act found: the console tail). */
+      message?: string;
       /** An HMC job ended in failure: reported with this reason and the HMC's message, then retried with backoff. */
       failure?: { reason: Reason; message: string };
     }
@@ -87,7 +91,11 @@ async function perform(action: Action, s: PartitionSnapshot, d: PartitionDeps): 
           status: done,
           failure: {
             reason: job.operation === 'start' ? 'StartFailed' : 'StopFailed',
-            message: result.message,
+            // The guest's own words (a kernel panic, no root device) next to the HMC's.
+            message:
+              job.operation === 'start'
+                ? await withTail(gw!, puri || (s.cr.status?.partitionUri ?? ''), result.message)
+                : result.message,
           },
         };
       }
@@ -158,11 +166,23 @@ async function perform(action: Action, s: PartitionSnapshot, d: PartitionDeps): 
         : { ok: true };
     }
     case 'wait':
+      return action.consoleTail
+        ? { ok: true, message: await withTail(gw!, puri, action.message) }
+        : { ok: true };
     case 'blocked':
     case 'retry':
     case 'in-sync':
       return { ok: true };
   }
+}
+
+/** `message` with the guest's last console lines (one List OS Messages; unchanged if there are none). */
+async function withTail(gw: HmcGateway, partitionUri: string, message: string): Promise<string> {
+  if (!partitionUri) return message;
+  return withConsoleTail(
+    message,
+    await fetchConsoleTail({ list: (u) => gw.listOsMessages(u) }, partitionUri),
+  );
 }
 
 async function ensureChildFinalizer(

@@ -146,7 +146,14 @@ export type Action =
   /** Deletion is complete (or Orphan): remove the finalizers of the Partition and its children. */
   | { kind: 'release'; orphan: boolean }
   /** Nothing to do until something changes (a notification or informer event wakes us; recheckMs is the safety net). */
-  | { kind: 'wait'; reason: Reason; message: string; recheckMs?: number }
+  | {
+      kind: 'wait';
+      reason: Reason;
+      message: string;
+      recheckMs?: number;
+      /** act appends the guest's last console lines to the message (a start that takes long). */
+      consoleTail?: boolean;
+    }
   /** Cannot proceed until the user changes something; reported as a condition + Event, not retried. */
   | { kind: 'blocked'; reason: Reason; message: string }
   /** The HMC could not be observed: retried with backoff, nothing concluded. */

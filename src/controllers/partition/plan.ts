@@ -327,8 +327,20 @@ export function planDeletion(o: ObservedPartition | undefined): Action {
 /** How long a partition waits for a CpcSubset that is not Ready before looking again (its events also wake it). */
 const SUBSET_RECHECK_MS = 15_000;
 
-function planJob(job: PendingJob, state: JobState): Action {
+/** A start job still running this long is reported with the guest's last console lines. */
+export const START_TAKES_LONG_MS = 300_000;
+
+export function planJob(job: PendingJob, state: JobState, now: Date): Action {
   if (state.state === 'running') {
+    if (job.operation === 'start' && now.getTime() - Date.parse(job.submittedAt) >= START_TAKES_LONG_MS) {
+      return {
+        kind: 'wait',
+        reason: 'StartTakesLong',
+        message: `start job ${job.uri} submitted at ${job.submittedAt} has not ended after ${START_TAKES_LONG_MS / 60_000} minutes`,
+        recheckMs: state.recheckMs,
+        consoleTail: true,
+      };
+    }
     return {
       kind: 'wait',
       reason: 'WaitingForJob',
@@ -367,7 +379,7 @@ function planDeletePass(s: PartitionSnapshot): Action {
     };
   }
   if (s.observed.kind === 'unknown') return unreachable(s.observed.error, hold);
-  if (s.job) return planJob(s.job.pending, s.job.state);
+  if (s.job) return planJob(s.job.pending, s.job.state, s.now);
   const o = s.observed.kind === 'present' ? s.observed.partition : undefined;
   const action = planDeletion(o);
   return action.kind === 'in-sync' ? { kind: 'release', orphan: false } : action;
@@ -405,7 +417,7 @@ export function planPass(s: PartitionSnapshot): Action {
     };
   }
   if (s.observed.kind === 'unknown') return unreachable(s.observed.error, '');
-  if (s.job) return planJob(s.job.pending, s.job.state);
+  if (s.job) return planJob(s.job.pending, s.job.state, s.now);
   if (!s.desired?.ok) {
     const r = s.desired ?? { reason: 'InvalidSpec' as const, message: 'desired state not resolved' };
     return { kind: 'blocked', reason: r.reason, message: r.message };

@@ -114,14 +114,18 @@ function conditionsOf(
         warning: { reason: action.reason, message: action.message },
         failed: true,
       };
-    case 'wait':
+    case 'wait': {
+      const message = (result.ok && result.message) || action.message;
       return {
         conds: [
-          ['Ready', 'False', action.reason, action.message],
-          ['Synced', 'True', 'ReconcileSuccess', `waiting: ${action.message}`],
+          ['Ready', 'False', action.reason, message],
+          ['Synced', 'True', 'ReconcileSuccess', `waiting: ${message}`],
         ],
+        // A wait worth a Warning: a start that takes long, with the console tail.
+        ...(action.consoleTail ? { warning: { reason: action.reason, message } } : {}),
         failed: false,
       };
+    }
     default: {
       const reason: Reason =
         phase === 'Running' || phase === 'Stopped' || phase === 'Failed' ? 'Configuring' : phase;

@@ -17,8 +17,8 @@ const ADAPTER_SCHEMA: Schema = {
   'channel-path-id': { type: 'string', nullable: true, pattern: /^[0-9A-Fa-f]{2}$/ },
   'allowed-capacity': { type: 'int', min: 0 },
 };
+/** Ports cannot be renamed: `name` is read-only (400.6), as zhmcclient's e2e expects. */
 const PORT_SCHEMA: Schema = {
-  name: { type: 'string', minLen: 1, maxLen: 64 },
   description: { type: 'string', maxLen: 1024 },
 };
 
@@ -54,6 +54,92 @@ function uses(sim: SimContext, p: Resource, a: Resource): boolean {
   return crypto?.['crypto-adapter-uris']?.includes(a.uri) ?? false;
 }
 
+/**
+ * Creates a HiperSockets adapter with its port 0 and virtual switch (Create HiperSockets Adapter,
+ * or behind a HiperSockets partition link on HMC 2.16).
+ */
+export function createHipersockets(sim: SimContext, cpc: Resource, body: Record<string, unknown>): Resource {
+  const id = randomUUID();
+  const uri = `/api/adapters/${id}`;
+  const used = new Set(sim.store.list(cpc.uri, 'adapter').map((a) => String(a.props['adapter-id'])));
+  let n = 0x7c1;
+  while (used.has(n.toString(16))) n++;
+  const { 'port-description': portDescription, ...rest } = body;
+  const adapter: Resource = {
+    uri,
+    cls: 'adapter',
+    parent: cpc.uri,
+    props: {
+      description: '',
+      status: 'active',
+      state: 'online',
+      'physical-channel-status': 'operating',
+      'adapter-id': n.toString(16),
+      'channel-path-id': null,
+      'detected-card-type': 'hipersockets',
+      'port-count': 1,
+      'maximum-transmission-unit-size': 8,
+      ...rest,
+      'object-id': id,
+      'object-uri': uri,
+      parent: cpc.uri,
+      class: 'adapter',
+      type: 'hipersockets',
+      'adapter-family': 'hipersockets',
+    },
+  };
+  sim.store.add(adapter);
+  const portUri = `${uri}/network-ports/0`;
+  sim.store.add({
+    uri: portUri,
+    cls: 'network-port',
+    parent: uri,
+    props: {
+      'element-id': '0',
+      'element-uri': portUri,
+      parent: uri,
+      class: 'network-port',
+      index: 0,
+      name: 'Port 0',
+      description: typeof portDescription === 'string' ? portDescription : '',
+    },
+  });
+  adapter.props['network-port-uris'] = [portUri];
+  const vsId = randomUUID();
+  const vs: Resource = {
+    uri: `/api/virtual-switches/${vsId}`,
+    cls: 'virtual-switch',
+    parent: cpc.uri,
+    props: {
+      'object-id': vsId,
+      'object-uri': `/api/virtual-switches/${vsId}`,
+      parent: cpc.uri,
+      class: 'virtual-switch',
+      name: String(body['name']),
+      description: `Virtual switch of HiperSockets ${String(body['name'])}`,
+      type: 'hipersockets',
+      'backing-adapter-uri': uri,
+      port: 0,
+      'connected-vnic-uris': [],
+    },
+  };
+  if (!sim.store.findByName(cpc.uri, 'virtual-switch', String(body['name']))) sim.store.add(vs);
+  inventory(sim, adapter, 'add');
+  return adapter;
+}
+
+/** Removes a HiperSockets adapter and its virtual switch. */
+export function removeHipersockets(sim: SimContext, a: Resource): void {
+  for (const vs of sim.store.list(a.parent, 'virtual-switch')) {
+    if (vs.props['backing-adapter-uri'] === a.uri) {
+      sim.store.remove(vs.uri);
+      inventory(sim, vs, 'remove');
+    }
+  }
+  sim.store.remove(a.uri);
+  inventory(sim, a, 'remove');
+}
+
 export const adapterOpRoutes: RouteDef[] = [
   {
     // Create HiperSockets Adapter: the HMC also creates its port 0 and its virtual switch.
@@ -65,73 +151,8 @@ export const adapterOpRoutes: RouteDef[] = [
       requireFields(body, ['name']);
       checkFields(body, ADAPTER_SCHEMA, 'create');
       checkName(sim, cpc.uri, body['name']);
-      const id = randomUUID();
-      const uri = `/api/adapters/${id}`;
-      const used = new Set(sim.store.list(cpc.uri, 'adapter').map((a) => String(a.props['adapter-id'])));
-      let n = 0x7c1;
-      while (used.has(n.toString(16))) n++;
-      const { 'port-description': portDescription, ...rest } = body;
-      const adapter: Resource = {
-        uri,
-        cls: 'adapter',
-        parent: cpc.uri,
-        props: {
-          description: '',
-          status: 'active',
-          state: 'online',
-          'physical-channel-status': 'operating',
-          'adapter-id': n.toString(16),
-          'channel-path-id': null,
-          'detected-card-type': 'hipersockets',
-          'port-count': 1,
-          'maximum-transmission-unit-size': 8,
-          ...rest,
-          'object-id': id,
-          'object-uri': uri,
-          parent: cpc.uri,
-          class: 'adapter',
-          type: 'hipersockets',
-          'adapter-family': 'hipersockets',
-        },
-      };
-      sim.store.add(adapter);
-      const portUri = `${uri}/network-ports/0`;
-      sim.store.add({
-        uri: portUri,
-        cls: 'network-port',
-        parent: uri,
-        props: {
-          'element-id': '0',
-          'element-uri': portUri,
-          parent: uri,
-          class: 'network-port',
-          index: 0,
-          name: 'Port 0',
-          description: typeof portDescription === 'string' ? portDescription : '',
-        },
-      });
-      adapter.props['network-port-uris'] = [portUri];
-      const vsId = randomUUID();
-      const vs: Resource = {
-        uri: `/api/virtual-switches/${vsId}`,
-        cls: 'virtual-switch',
-        parent: cpc.uri,
-        props: {
-          'object-id': vsId,
-          'object-uri': `/api/virtual-switches/${vsId}`,
-          parent: cpc.uri,
-          class: 'virtual-switch',
-          name: String(body['name']),
-          description: `Virtual switch of HiperSockets ${String(body['name'])}`,
-          type: 'hipersockets',
-          'backing-adapter-uri': uri,
-          port: 0,
-          'connected-vnic-uris': [],
-        },
-      };
-      if (!sim.store.findByName(cpc.uri, 'virtual-switch', String(body['name']))) sim.store.add(vs);
-      inventory(sim, adapter, 'add');
-      return created({ 'object-uri': uri });
+      const adapter = createHipersockets(sim, cpc, body);
+      return created({ 'object-uri': adapter.uri });
     },
   },
   {
@@ -156,14 +177,7 @@ export const adapterOpRoutes: RouteDef[] = [
       if (sim.store.list(a.parent, 'partition').some((p) => uses(sim, p, a))) {
         throw conflict(1, 'The HiperSockets adapter is used by a partition');
       }
-      for (const vs of sim.store.list(a.parent, 'virtual-switch')) {
-        if (vs.props['backing-adapter-uri'] === a.uri) {
-          sim.store.remove(vs.uri);
-          inventory(sim, vs, 'remove');
-        }
-      }
-      sim.store.remove(a.uri);
-      inventory(sim, a, 'remove');
+      removeHipersockets(sim, a);
       return noContent();
     },
   },

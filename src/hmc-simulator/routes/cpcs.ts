@@ -37,6 +37,16 @@ export const cpcRoutes: RouteDef[] = [
     },
   },
   {
+    // List Capacity Groups: none are defined on the simulated CPCs.
+    method: 'GET',
+    template: '/api/cpcs/{id}/capacity-groups',
+    query: ['name'],
+    handle: (sim, req) => {
+      getCpc(sim, req.params[0] ?? '');
+      return ok({ 'capacity-groups': [] });
+    },
+  },
+  {
     method: 'GET',
     template: '/api/cpcs/{id}',
     handle: (sim, req) => {

@@ -4,6 +4,7 @@ import { badRequest, conflict, notFound } from '../errors.js';
 import { inventory, updateProps } from '../events.js';
 import { deviceNumber, wwpn } from '../devices.js';
 import { getPartition, requireNotTransitioning } from '../partition-model.js';
+import { featureEnabled, STORAGE_FEATURE } from '../storage-model.js';
 import { checkQuery, selectProperties } from '../query.js';
 import { bodyObject, checkFields, requireFields, type Schema } from '../validation.js';
 import { created, noContent, ok, type RouteDef, type SimContext, type SimRequest } from '../context.js';
@@ -24,10 +25,7 @@ const HBA_SCHEMA: Schema = {
 export const HBA_NOT_SUPPORTED_REASON = 487;
 
 function requireNoStorageManagement(sim: SimContext, partition: Resource): void {
-  const cpc = sim.store.get(partition.parent);
-  const features =
-    (cpc?.props['available-features-list'] as { name: string; state: boolean }[] | undefined) ?? [];
-  if (features.some((f) => f.name === 'dpm-storage-management' && f.state)) {
+  if (featureEnabled(sim.store.get(partition.parent), STORAGE_FEATURE)) {
     throw conflict(
       HBA_NOT_SUPPORTED_REASON,
       'HBAs cannot be managed directly because the CPC has the dpm-storage-management feature enabled',

@@ -5,6 +5,7 @@
 // partition back where it came from (e.g. 409.131 "the OS failed to load; stopped").
 import { forbidden } from '../errors.js';
 import { setStatus } from '../events.js';
+import { osConsole } from '../os-messages.js';
 import { getPartition, requireStatus } from '../partition-model.js';
 import { bootVolumeProblem } from '../storage-model.js';
 import type { RouteDef, SimContext, SimRequest, SimReply } from '../context.js';
@@ -81,6 +82,7 @@ function run(t: Transition, sim: SimContext, req: SimRequest): SimReply {
     if (job.status !== 'running') return;
     if (failure && failure.kind === 'job-failure') {
       setStatus(sim, p, t.failed);
+      if (t.op === 'start') osConsole(sim).started(p, true);
       sim.jobs.complete(
         job,
         failure.httpStatus,
@@ -101,7 +103,9 @@ function run(t: Transition, sim: SimContext, req: SimRequest): SimReply {
       p.props['os-name'] = String(p.props['short-name'] ?? '').toLowerCase();
       p.props['os-type'] = 'Linux';
       p.props['os-version'] = '6.8.0';
+      osConsole(sim).started(p, false);
     } else if (t.op === 'stop') {
+      osConsole(sim).stopped(p);
       p.props['os-name'] = '';
       p.props['os-type'] = '';
       p.props['os-version'] = '';

@@ -17,6 +17,7 @@ import { created, noContent, ok, type RouteDef } from '../context.js';
 import { getCpc, pick } from './cpcs.js';
 import { detachNic } from './nics.js';
 import { removeVsrs } from '../storage-model.js';
+import { forgetPartition } from '../partition-link-model.js';
 
 const FILTERS = ['name', 'status', 'type'];
 const LIST_PROPS = ['object-uri', 'name', 'status', 'type'];
@@ -100,6 +101,7 @@ export const partitionRoutes: RouteDef[] = [
         const sg = sim.store.get(sgUri);
         if (sg) removeVsrs(sim, sg, p.uri);
       }
+      forgetPartition(sim, p.uri);
       sim.store.remove(p.uri);
       inventory(sim, p, 'remove');
       return noContent();

@@ -1,5 +1,5 @@
-// Get Inventory (POST /api/services/inventory) and List Console/CPC API Features (the simulator
-// offers none: the answer is an empty array, as from an HMC 2.16 without optional API features).
+// Get Inventory (POST /api/services/inventory) and List Console/CPC API Features (HMC 2.16 /
+// API 4.10: the partition-link features the simulator implements).
 import { badRequest } from '../errors.js';
 import { partitionView } from '../partition-model.js';
 import { bodyObject, requireFields } from '../validation.js';
@@ -32,6 +32,25 @@ const CATEGORIES: Record<string, readonly ResourceClass[]> = {
   'storage-template': ['storage-template', 'storage-template-volume'],
   'virtual-switch': ['virtual-switch'],
 };
+
+/** API features of the console and of CPCs with SE 2.16 or later. */
+const API_FEATURES = [
+  'cpc-install-and-activate',
+  'cpc-delete-retrieved-internal-code',
+  'report-a-problem',
+  'adapter-network-info',
+  'environmental-metrics',
+  'dpm-hipersockets-partition-link-management',
+  'dpm-smcd-partition-link-management',
+  'dpm-ctc-partition-link-management',
+];
+
+function features(query: URLSearchParams): string[] {
+  const name = query.get('name');
+  if (name === null) return API_FEATURES;
+  const re = new RegExp(`^(?:${name})$`);
+  return API_FEATURES.filter((f) => re.test(f));
+}
 
 export const serviceRoutes: RouteDef[] = [
   {
@@ -70,15 +89,16 @@ export const serviceRoutes: RouteDef[] = [
     method: 'GET',
     template: '/api/console/operations/list-features',
     query: ['name'],
-    handle: () => ok([]),
+    handle: (_sim, req) => ok(features(req.query)),
   },
   {
     method: 'GET',
     template: '/api/cpcs/{id}/operations/list-features',
     query: ['name'],
     handle: (sim, req) => {
-      getCpc(sim, req.params[0] ?? '');
-      return ok([]);
+      const cpc = getCpc(sim, req.params[0] ?? '');
+      // Partition links need SE 2.16 (z16) or later.
+      return ok(String(cpc.props['se-version']) >= '2.16' ? features(req.query) : []);
     },
   },
 ];

@@ -1,5 +1,6 @@
 // Logon, logoff, notification topics and the version query.
 import { forbidden } from '../errors.js';
+import { osConsole } from '../os-messages.js';
 import { bodyObject, requireFields } from '../validation.js';
 import { noContent, ok, type RouteDef } from '../context.js';
 
@@ -53,12 +54,13 @@ export const sessionRoutes: RouteDef[] = [
     method: 'GET',
     template: '/api/sessions/operations/get-notification-topics',
     query: ['types'],
-    handle: (_sim, req) => {
+    handle: (sim, req) => {
       const s = req.session;
       if (!s) throw forbidden(4, 'No session');
-      const topics = [
+      const topics: { 'topic-type': string; 'topic-name': string }[] = [
         { 'topic-type': 'object-notification', 'topic-name': s.objectTopic },
         { 'topic-type': 'job-notification', 'topic-name': s.jobTopic },
+        ...osConsole(sim).topicsOf(s.id),
       ];
       const types = req.query.getAll('types');
       return ok({ topics: types.length ? topics.filter((t) => types.includes(t['topic-type'])) : topics });

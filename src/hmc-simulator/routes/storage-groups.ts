@@ -32,6 +32,8 @@ export const GROUP_SCHEMA: Schema = {
   'max-partitions': { type: 'int', min: 1, max: 64 },
   'direct-connection-count': { type: 'int', min: 0, max: 64 },
   'template-uri': { type: 'string', writable: 'create' },
+  // On create only; afterwards through add-/remove-candidate-adapter-ports.
+  'candidate-adapter-port-uris': { type: 'array', writable: 'create' },
   'storage-volumes': { type: 'array' },
   'email-to-addresses': { type: 'array', nullable: true },
   'email-cc-addresses': { type: 'array', nullable: true },
@@ -59,6 +61,26 @@ function storagePorts(sim: SimContext, sg: Resource, uris: unknown): string[] {
   return uris as string[];
 }
 
+/** Defaults and volume create requests from a storage group template (`template-uri`). */
+function fromTemplate(
+  sim: SimContext,
+  uri: unknown,
+): { defaults: Record<string, unknown>; volumes: unknown[] } {
+  if (uri === undefined) return { defaults: {}, volumes: [] };
+  const t = sim.store.get(String(uri));
+  if (!t || t.cls !== 'storage-template') throw notFound(String(uri));
+  const defaults: Record<string, unknown> = {};
+  for (const k of ['description', 'shared', 'connectivity', 'max-partitions']) {
+    if (k in t.props) defaults[k] = t.props[k];
+  }
+  const volumes = sim.store.list(t.uri, 'storage-template-volume').map((v) => {
+    const req: Record<string, unknown> = { operation: 'create' };
+    for (const k of ['name', 'description', 'size', 'usage']) if (k in v.props) req[k] = v.props[k];
+    return req;
+  });
+  return { defaults, volumes };
+}
+
 function create(sim: SimContext, body: Record<string, unknown>): { sg: Resource; volumes: string[] } {
   requireFields(body, ['name', 'cpc-uri', 'type']);
   checkFields(body, GROUP_SCHEMA, 'create');
@@ -67,14 +89,16 @@ function create(sim: SimContext, body: Record<string, unknown>): { sg: Resource;
   if (!cpc || cpc.cls !== 'cpc') throw notFound(cpcUri);
   requireStorageManagement(cpc, 'Create Storage Group');
   checkName(sim, body['name']);
+  const { defaults, volumes: templateVolumes } = fromTemplate(sim, body['template-uri']);
   const id = randomUUID();
   const uri = `/api/storage-groups/${id}`;
-  const shared = body['shared'] !== false;
+  const shared = (body['shared'] ?? defaults['shared']) !== false;
   const props: Record<string, unknown> = {
     description: '',
-    shared,
     connectivity: 2,
     'max-partitions': shared ? 2 : 1,
+    ...defaults,
+    shared,
     'direct-connection-count': 0,
     'active-connectivity': 0,
     'active-max-partitions': 0,
@@ -93,6 +117,7 @@ function create(sim: SimContext, body: Record<string, unknown>): { sg: Resource;
     'virtual-storage-resource-uris': [],
   };
   delete props['storage-volumes'];
+  delete props['template-uri'];
   if (shared === false && Number(props['max-partitions']) > 1) {
     throw badRequest(7, "A storage group that is not shared must have 'max-partitions' 1");
   }
@@ -100,7 +125,11 @@ function create(sim: SimContext, body: Record<string, unknown>): { sg: Resource;
   // Validate the volume requests against the new group before it becomes visible.
   sim.store.add(sg);
   try {
-    const volumes = applyVolumeRequests(sim, sg, body['storage-volumes']);
+    props['candidate-adapter-port-uris'] = [
+      ...new Set(storagePorts(sim, sg, props['candidate-adapter-port-uris'])),
+    ];
+    const requests = [...templateVolumes, ...((body['storage-volumes'] as unknown[] | undefined) ?? [])];
+    const volumes = applyVolumeRequests(sim, sg, requests);
     return { sg, volumes };
   } catch (e) {
     sim.store.remove(uri);
