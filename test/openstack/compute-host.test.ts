@@ -263,6 +263,15 @@ describe('Nova bridge as a compute host of a real OpenStack control plane', () =
   }, 900_000);
 
   it('after a RabbitMQ restart (broker killed) the host is served again: a new server becomes ACTIVE and is deleted', async () => {
+    // The volume first: this test is about the compute host (cinder's own casts are at-most-once).
+    const vol = (
+      await cinder.post<{ volume: { id: string } }>('/volumes', { volume: { size: 1, name: 'boot2' } })
+    ).volume;
+    await waitFor('volume available', async () => {
+      const v = (await cinder.get<{ volume: { status: string } }>(`/volumes/${vol.id}`)).volume;
+      return v.status === 'available';
+    });
+    await cinder.post(`/volumes/${vol.id}/action`, { 'os-set_bootable': { bootable: true } });
     await rabbit.restart();
     // The bridge and the nova services reconnect by themselves; the service reports again.
     await waitFor(
@@ -278,14 +287,6 @@ describe('Nova bridge as a compute host of a real OpenStack control plane', () =
       },
       180_000,
     );
-    const vol = (
-      await cinder.post<{ volume: { id: string } }>('/volumes', { volume: { size: 1, name: 'boot2' } })
-    ).volume;
-    await waitFor('volume available', async () => {
-      const v = (await cinder.get<{ volume: { status: string } }>(`/volumes/${vol.id}`)).volume;
-      return v.status === 'available';
-    });
-    await cinder.post(`/volumes/${vol.id}/action`, { 'os-set_bootable': { bootable: true } });
     const id = (
       await nova.post<{ server: { id: string } }>('/servers', {
         server: {
