@@ -87,7 +87,7 @@ describe('Nova bridge as a compute host of a real OpenStack control plane', () =
       namespace: env.ns,
       host: HOST,
       transportUrl: rabbit.transportUrl,
-      reportIntervalMs: 2000,
+      reportIntervalMs: 10_000, // nova's report_interval: fewer writes to the shared SQLite files
       buildTimeoutMs: 120_000,
       powerTimeoutMs: 120_000,
       placement: { url: os.placementUrl, token: 'admin' },
@@ -281,7 +281,7 @@ describe('Nova bridge as a compute host of a real OpenStack control plane', () =
           '/os-services?binary=nova-compute',
         );
         const svc = r.services.find((x) => x.host === HOST);
-        return svc?.state === 'up' && Date.parse(`${svc.updated_at}Z`) > Date.now() - 10_000
+        return svc?.state === 'up' && Date.parse(`${svc.updated_at}Z`) > Date.now() - 25_000
           ? svc
           : undefined;
       },
