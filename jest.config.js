@@ -16,6 +16,8 @@ export default {
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // The image tier runs on its own (npm run test:image; test/image/jest.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/image/'],
   globalSetup: '<rootDir>/test/harness/global-setup.mjs',
   globalTeardown: '<rootDir>/test/harness/global-teardown.mjs',
   testTimeout: 120000,

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The whole test suite: jest (unit + integration on a real kube-apiserver and the HMC simulator) and pytest
-# (the real zhmcclient driving the HMC simulator, plus zhmcclient's own end-to-end tests: test/zhmcclient/e2e.sh).
+# The whole test suite: jest (unit + integration on a real kube-apiserver and the HMC simulator), pytest
+# (the real zhmcclient driving the HMC simulator, plus zhmcclient's own end-to-end tests: test/zhmcclient/e2e.sh)
+# and the image tier (tools/test-image.sh: the container image built with podman, run by testcontainers).
 # Ends with the plain line "N passed, N failed".
-# Extra arguments go to jest (e.g. a path filter), and then pytest is skipped.
+# Extra arguments go to jest (e.g. a path filter), and then pytest and the image tier are skipped.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -24,16 +25,26 @@ if [ $# -eq 0 ] && [ -d test/zhmcclient ] && [ -f tools/python/requirements-zhmc
   e2e_rc=$?
 fi
 
-node - "$out" "$jest_rc" "$py_rc" "$e2e_rc" <<'JS'
+img_rc=0
+if [ $# -eq 0 ]; then
+  bash tools/test-image.sh --json --outputFile="$out/image.json"
+  img_rc=$?
+fi
+
+node - "$out" "$jest_rc" "$py_rc" "$e2e_rc" "$img_rc" <<'JS'
 const fs = require('node:fs');
-const [dir, jestRc, pyRc, e2eRc] = [process.argv[2], +process.argv[3], +process.argv[4], +process.argv[5]];
+const [dir, jestRc, pyRc, e2eRc, imgRc] = process.argv.slice(2).map((a, i) => (i ? +a : a));
 let passed = 0, failed = 0, skipped = 0;
-try {
-  const j = JSON.parse(fs.readFileSync(`${dir}/jest.json`, 'utf8'));
-  passed += j.numPassedTests; failed += j.numFailedTests; skipped += j.numPendingTests + j.numTodoTests;
+/** Adds a jest JSON report's counts; returns them, or undefined when there is no report. */
+function jestCounts(file) {
+  let j;
+  try { j = JSON.parse(fs.readFileSync(file, 'utf8')); } catch { return undefined; }
   // A suite that fails to load has no failed tests but must count.
-  failed += j.testResults.filter((r) => r.status === 'failed' && r.assertionResults.length === 0).length;
-} catch { failed += 1; console.log('jest produced no report'); }
+  const f = j.numFailedTests + j.testResults.filter((r) => r.status === 'failed' && r.assertionResults.length === 0).length;
+  passed += j.numPassedTests; failed += f; skipped += j.numPendingTests + j.numTodoTests;
+  return { p: j.numPassedTests, f };
+}
+if (!jestCounts(`${dir}/jest.json`)) { failed += 1; console.log('jest produced no report'); }
 if (fs.existsSync(`${dir}/pytest.xml`)) {
   const x = fs.readFileSync(`${dir}/pytest.xml`, 'utf8');
   const m = x.match(/<testsuite [^>]*>/)[0];
@@ -57,7 +68,10 @@ if (e2eFiles.length > 0 || e2eRc !== 0) {
   passed += ok; failed += e2e.failed; skipped += e2e.skipped;
   console.log(`zhmcclient e2e (its own tests/end2end): ${ok} passed, ${e2e.failed} failed, ${e2e.skipped} skipped`);
 }
-if (failed === 0 && (jestRc !== 0 || pyRc !== 0 || e2eRc !== 0)) failed += 1; // a runner failed without a counted test
+const img = jestCounts(`${dir}/image.json`);
+if (img) console.log(`image tier (podman + testcontainers): ${img.p} passed, ${img.f} failed`);
+else if (imgRc !== 0) { failed += 1; console.log('image tier produced no report (see above: image build?)'); }
+if (failed === 0 && (jestRc !== 0 || pyRc !== 0 || e2eRc !== 0 || imgRc !== 0)) failed += 1; // a runner failed without a counted test
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed ? 1 : 0);
 JS

@@ -28,6 +28,19 @@ interface RunOptions {
   logLevel: LevelWithSilent;
   stompPort?: number;
   cpcSubsetSelector?: string;
+  sessionSecret?: string;
+  shutdownTimeout: number;
+}
+
+/** `[namespace/]name`; the namespace defaults to $POD_NAMESPACE. */
+export function parseSessionSecret(v: string, podNamespace?: string): { namespace: string; name: string } {
+  const [a, b] = v.split('/');
+  const namespace = b === undefined ? podNamespace : a;
+  const name = b ?? a;
+  if (!namespace || !name) {
+    throw new InvalidArgumentError('--session-secret needs namespace/name, or a name and $POD_NAMESPACE');
+  }
+  return { namespace, name };
 }
 
 /** `dpm-operator run`: the operator (controllers, leader election, metrics). */
@@ -72,6 +85,21 @@ export function registerRun(program: Command): void {
         'label selector of the CpcSubsets to serve, e.g. app.kubernetes.io/instance=hmc1 (default: all)',
       ).env('DPM_CPC_SUBSET_SELECTOR'),
     )
+    .addOption(
+      new Option(
+        '--session-secret <[namespace/]name>',
+        'Secret (created empty by the chart) recording HMC session ids, so a restarted operator logs off what a killed one left',
+      ).env('DPM_SESSION_SECRET'),
+    )
+    .addOption(
+      new Option(
+        '--shutdown-timeout <seconds>',
+        'SIGTERM: stop taking work, drain, log off the HMC and release the Lease within this (below terminationGracePeriodSeconds)',
+      )
+        .argParser(parsePositiveInt)
+        .default(25)
+        .env('DPM_SHUTDOWN_TIMEOUT'),
+    )
     .option(
       '--stomp-port <port>',
       'HMC notification (STOMP) port if not 61612, e.g. the simulator',
@@ -101,8 +129,22 @@ export function registerRun(program: Command): void {
         log,
         stompPort: o.stompPort,
         subsetSelector: o.cpcSubsetSelector,
+        sessionSecret: o.sessionSecret
+          ? parseSessionSecret(o.sessionSecret, process.env.POD_NAMESPACE)
+          : undefined,
+        shutdownTimeoutMs: o.shutdownTimeout * 1000,
       });
-      const onSignal = (): void => void op.stop();
+      const onSignal = (): void => {
+        // The last resort: whatever did not finish is in the session ledger for the successor.
+        setTimeout(
+          () => {
+            log.error('graceful shutdown did not finish in time; exiting');
+            process.exit(1);
+          },
+          o.shutdownTimeout * 1000 + 2000,
+        ).unref();
+        void op.stop();
+      };
       process.once('SIGTERM', onSignal);
       process.once('SIGINT', onSignal);
       await op.done;

@@ -1,12 +1,14 @@
-// One HMC session (+ notifications + jobs + observed cache) per distinct HMC endpoint and credentials,
-// shared by every CpcSubset that uses them (the HMC limits sessions per user). Credentials come only
-// from the CpcSubset's Secret and are never logged.
+// The operator's only HMC connection pool: one HMC session (+ notifications + jobs + observed cache) per
+// distinct HMC endpoint, userid and CA, shared by every CpcSubset that uses them (the HMC limits sessions
+// per user). Credentials come only from the CpcSubset's Secret, read by name (never listed or watched)
+// when a subset is (re-)checked and when the HMC refuses a logon, and are never logged.
 import { createHash } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { CpcSubset } from '../crds/index.js';
 import { HmcClient } from '../hmc/client.js';
+import type { SessionLedger } from '../hmc/session-ledger.js';
 import { HmcGateway, attachNotifications } from './hmc-gateway.js';
 
 export class CredentialsError extends Error {
@@ -17,8 +19,6 @@ export interface HmcConnection {
   readonly fingerprint: string;
   readonly client: HmcClient;
   readonly gateway: HmcGateway;
-  /** Secret resourceVersion the connection was built from (BMO's goodCredentials idea). */
-  readonly secretVersion: string;
 }
 
 export interface ConnectionsOptions {
@@ -29,6 +29,8 @@ export interface ConnectionsOptions {
   onChange(conn: HmcConnection, partitionUri: string | undefined): void;
   /** STOMP port; the HMC's is 61612. */
   stompPort?: (subset: CpcSubset) => number | undefined;
+  /** Where each connection's session ids are recorded (so a successor logs off what a killed process left). */
+  ledger?: (connectionKey: string) => SessionLedger;
 }
 
 export class HmcConnections {
@@ -95,8 +97,9 @@ export class HmcConnections {
   }
 
   /**
-   * The connection for a subset, re-reading its Secret: reused when endpoint and credentials are unchanged,
-   * rebuilt otherwise (the old session is logged off once no subset uses it).
+   * The connection for a subset, re-reading its Secret (the periodic re-check): reused when endpoint,
+   * userid and CA are unchanged (a rotated password is used from the next logon on), rebuilt otherwise
+   * (the old session is logged off once no subset uses it).
    */
   async get(subset: CpcSubset): Promise<HmcConnection> {
     const creds = await this.credentials(subset);
@@ -105,20 +108,12 @@ export class HmcConnections {
     const hosts = [hmc.host, hmc.alternateHost]
       .filter((h): h is string => Boolean(h))
       .map((h) => `${h}:${port}`);
-    const fingerprint = createHash('sha256')
-      .update(
-        JSON.stringify([
-          hosts,
-          creds.userid,
-          creds.password,
-          creds.ca ?? '',
-          hmc.insecureSkipTLSVerify ?? false,
-        ]),
-      )
-      .digest('hex')
-      .slice(0, 16);
+    const fingerprint = hash([hosts, creds.userid, creds.ca ?? '', hmc.insecureSkipTLSVerify ?? false]);
     let conn = this.byFingerprint.get(fingerprint);
-    if (!conn) {
+    if (conn) {
+      const password = creds.password;
+      void conn.then((c) => c.client.session.setPassword(password)).catch(() => undefined);
+    } else {
       conn = this.open(fingerprint, hosts, creds, subset);
       this.byFingerprint.set(fingerprint, conn);
       conn.catch(() => this.byFingerprint.delete(fingerprint));
@@ -144,21 +139,30 @@ export class HmcConnections {
     creds: { userid: string; password: string; ca?: string; version: string },
     subset: CpcSubset,
   ): Promise<HmcConnection> {
-    const log = this.opts.log.child({ hmc: hosts[0] });
+    const ns = subset.metadata.namespace ?? 'default';
+    const ref = subset.spec.hmc.credentialsSecretRef;
     const client = await HmcClient.connect({
       hosts,
       userid: creds.userid,
       password: creds.password,
       ca: creds.ca,
       insecureSkipTLSVerify: subset.spec.hmc.insecureSkipTLSVerify ?? false,
-      logger: log,
+      caSetting:
+        `key "${ref.caBundleKey ?? 'ca.crt'}" of Secret ${ns}/${ref.name} ` +
+        `(CpcSubset ${ns}/${subset.metadata.name ?? ''} spec.hmc.credentialsSecretRef.caBundleKey; ` +
+        `Helm value hmc.caBundle)`,
+      // A logon refused after a rotation: re-read the Secret by name, once (not on the hot path).
+      refreshPassword: async () => (await this.credentials(subset)).password,
+      ledger: this.opts.ledger?.(hash([hosts, creds.userid])),
+      logger: this.opts.log,
       metricsRegistry: this.opts.metricsRegistry,
       name: hosts[0],
       stompPort: this.opts.stompPort?.(subset),
     });
+    const log = client.session.logger; // carries the hmc label once
     // A new connection starts with an empty cache, so nothing is lost before these listeners attach.
     const gateway = new HmcGateway(client);
-    const conn: HmcConnection = { fingerprint, client, gateway, secretVersion: creds.version };
+    const conn: HmcConnection = { fingerprint, client, gateway };
     client.notifications?.on('resync', (e) =>
       log.info({ reason: e.reason }, 'HMC notifications may have been missed; resyncing'),
     );
@@ -176,6 +180,10 @@ export class HmcConnections {
       if (c) await c.client.close();
     }
   }
+}
+
+function hash(parts: unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
 }
 
 function subsetKey(subset: CpcSubset): string {

@@ -11,8 +11,10 @@ import type {
   JobOperation,
   JobState,
   ObservedHba,
+  PendingJob,
   ObservedNic,
   ObservedPartition,
+  ObservedStorageVolume,
 } from './partition/model.js';
 
 type Props = Record<string, unknown>;
@@ -105,10 +107,18 @@ function parentOf(uri: string): string {
 export class HmcGateway {
   /** Raw properties by object or element URI, as last read or written. */
   private readonly cache = new Map<string, Props>();
+  /** Storage group `cpcUri|name` -> its URI (null: none), until an inventory change of storage groups. */
+  private readonly groupByName = new Map<string, string | null>();
+  /** Storage volumes by group URI, until a notification about the group, a volume or a VSR of it. */
+  private readonly volumesByGroup = new Map<string, ObservedStorageVolume[]>();
   /** Job URI -> the partition it was submitted for (this process's submissions, for routing completions). */
   private readonly jobs = new Map<string, string>();
   /** Job URIs whose completion notification arrived. */
   private readonly completed = new Set<string>();
+  /** Job URIs this process already finished (a pass on a stale Partition cache must not finish them twice). */
+  private readonly finished = new Set<string>();
+  /** CPC URI + partition name -> URI of partitions this process created or found (names are unique per CPC). */
+  private readonly byName = new Map<string, string>();
 
   constructor(private readonly client: HmcClient) {}
 
@@ -116,6 +126,8 @@ export class HmcGateway {
   applyChange(change: HmcChange): string | undefined {
     if (change.kind === 'resync') {
       this.cache.clear();
+      this.groupByName.clear();
+      this.volumesByGroup.clear();
       return undefined;
     }
     if (change.kind === 'job-completion') {
@@ -125,6 +137,13 @@ export class HmcGateway {
         if (oldest !== undefined) this.completed.delete(oldest);
       }
       return this.jobs.get(change.uri);
+    }
+    const group = /^\/api\/storage-groups\/[^/]+/.exec(change.uri)?.[0];
+    if (group) {
+      // Fulfillment, volume or VSR changes: the next pass reads the group's volumes again (one request).
+      this.volumesByGroup.delete(group);
+      if (change.kind === 'inventory-change' && group === change.uri) this.groupByName.clear();
+      return change.uri;
     }
     const partitionUri = parentOf(change.uri);
     const entry = this.cache.get(change.uri);
@@ -167,6 +186,66 @@ export class HmcGateway {
   /** Forgets everything about one URI (after an error left its state unknown). */
   invalidate(uri: string): void {
     this.cache.delete(uri);
+    this.volumesByGroup.delete(uri);
+  }
+
+  /** The URI of the storage group with this HMC name on the CPC (cached; one request on a miss). */
+  async storageGroupByName(cpcUri: string, name: string): Promise<string | undefined> {
+    const key = `${cpcUri}|${name}`;
+    if (!this.groupByName.has(key)) {
+      const g = await this.client.storageGroups.tryFindByName(cpcUri, name);
+      this.groupByName.set(key, g ? g['object-uri'] : null);
+    }
+    return this.groupByName.get(key) ?? undefined;
+  }
+
+  /** A group's volumes (cached until a notification about the group; one request on a miss). */
+  async storageVolumes(groupUri: string): Promise<ObservedStorageVolume[]> {
+    let vols = this.volumesByGroup.get(groupUri);
+    if (!vols) {
+      vols = (await this.client.storageVolumes.list(groupUri)).map((v) => ({
+        uri: v['element-uri'],
+        name: String(v.name ?? ''),
+        usage: String(v.usage ?? 'data'),
+        fulfillmentState: String(v['fulfillment-state'] ?? 'pending'),
+      }));
+      this.volumesByGroup.set(groupUri, vols);
+    }
+    return vols;
+  }
+
+  /** The partition's virtual storage resources in a group (one request; only for status). */
+  async storagePaths(
+    groupUri: string,
+    partitionUri: string,
+  ): Promise<{ deviceNumber: string; wwpn: string; adapterPortUri: string }[]> {
+    const vsrs = await this.client.virtualStorageResources.list(groupUri, { 'partition-uri': partitionUri }, [
+      'world-wide-port-name',
+    ]);
+    return vsrs.map((r) => ({
+      deviceNumber: String(r['device-number'] ?? ''),
+      wwpn: String(r['world-wide-port-name'] ?? ''),
+      adapterPortUri: String(r['adapter-port-uri'] ?? ''),
+    }));
+  }
+
+  /** Attach / detach a storage group: the partition's storage-group-uris is read again next pass. */
+  async attachStorageGroup(partitionUri: string, groupUri: string): Promise<void> {
+    try {
+      await this.client.storageGroups.attach(partitionUri, groupUri);
+    } finally {
+      this.cache.delete(partitionUri);
+      this.volumesByGroup.delete(groupUri);
+    }
+  }
+
+  async detachStorageGroup(partitionUri: string, groupUri: string): Promise<void> {
+    try {
+      await this.client.storageGroups.detach(partitionUri, groupUri);
+    } finally {
+      this.cache.delete(partitionUri);
+      this.volumesByGroup.delete(groupUri);
+    }
   }
 
   private async read(uri: string): Promise<Props | undefined> {
@@ -210,6 +289,8 @@ export class HmcGateway {
       bootWwpn: (p['boot-world-wide-port-name'] as string | undefined) ?? '',
       bootLun: (p['boot-logical-unit-number'] as string | undefined) ?? '',
       bootOsSpecificParameters: String(p['boot-os-specific-parameters'] ?? ''),
+      bootStorageVolume: (p['boot-storage-volume'] as string | null | undefined) ?? null,
+      storageGroupUris: [...((p['storage-group-uris'] as string[] | undefined) ?? [])],
       nics,
       hbas,
     };
@@ -221,9 +302,16 @@ export class HmcGateway {
     return list.map((p) => ({ uri: p['object-uri'], name: p.name, status: p.status as HmcPartitionStatus }));
   }
 
-  /** Exact-name lookup; names are unique per CPC. */
+  /**
+   * Exact-name lookup; names are unique per CPC. A partition this process created or found is answered from
+   * the cache (a pass that runs before the informer shows status.partitionUri costs no list request).
+   */
   async findPartitionByName(cpcUri: string, name: string): Promise<PartitionRef | undefined> {
+    const known = this.byName.get(`${cpcUri} ${name}`);
+    const entry = known ? this.cache.get(known) : undefined;
+    if (known && entry) return { uri: known, name, status: entry.status as HmcPartitionStatus };
     const p = await this.client.partitions.tryFindByName(cpcUri, name);
+    if (p) this.byName.set(`${cpcUri} ${name}`, p['object-uri']);
     return p && { uri: p['object-uri'], name: p.name, status: p.status as HmcPartitionStatus };
   }
 
@@ -235,6 +323,7 @@ export class HmcGateway {
   async createPartition(cpcUri: string, props: HmcProps): Promise<string> {
     const uri = await this.client.partitions.create(cpcUri, props);
     this.cache.set(uri, { ...props, 'object-uri': uri, status: 'stopped', 'nic-uris': [], 'hba-uris': [] });
+    this.byName.set(`${cpcUri} ${String(props.name)}`, uri);
     return uri;
   }
 
@@ -249,6 +338,7 @@ export class HmcGateway {
 
   async deletePartition(uri: string): Promise<void> {
     await this.client.partitions.delete(uri);
+    for (const [k, u] of this.byName) if (u === uri) this.byName.delete(k);
     const p = this.cache.get(uri);
     for (const u of [...((p?.['nic-uris'] as string[]) ?? []), ...((p?.['hba-uris'] as string[]) ?? [])]) {
       this.cache.delete(u);
@@ -278,6 +368,11 @@ export class HmcGateway {
     return this.completed.has(jobUri);
   }
 
+  /** Whether this process already finished (deleted) the job. */
+  jobFinished(jobUri: string): boolean {
+    return this.finished.has(jobUri);
+  }
+
   /** `GET` of the job: one request. A job the HMC no longer knows is `lost`. */
   async jobState(jobUri: string, recheckMs: number): Promise<JobState> {
     let st: JobStatus;
@@ -299,11 +394,28 @@ export class HmcGateway {
     return { state: 'failed', message };
   }
 
+  /** Observes a recorded job's end in hmc_job_duration_seconds (from its status.pendingJob.submittedAt). */
+  observeJobEnd(job: PendingJob, state: JobState['state'], now: Date): void {
+    const metrics = this.client.session.hmcMetrics;
+    const seconds = (now.getTime() - Date.parse(job.submittedAt)) / 1000;
+    if (!metrics || !Number.isFinite(seconds) || state === 'running') return;
+    const result = state === 'succeeded' ? 'complete' : state;
+    metrics.jobDuration.observe(
+      { hmc: this.client.session.name, operation: job.operation, result },
+      Math.max(0, seconds),
+    );
+  }
+
   /** Deletes the ended job's status on the HMC (as zhmcclient does); idempotent. */
   async finishJob(jobUri: string): Promise<void> {
     await this.client.session.delete(jobUri, { idempotent: true, notFoundOk: true });
     this.jobs.delete(jobUri);
     this.completed.delete(jobUri);
+    this.finished.add(jobUri);
+    if (this.finished.size > COMPLETED_JOBS_LIMIT) {
+      const oldest = this.finished.values().next().value;
+      if (oldest !== undefined) this.finished.delete(oldest);
+    }
   }
 
   /** Keeps a cached partition's nic-uris / hba-uris in step with an element added or removed (idempotent). */

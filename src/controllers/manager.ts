@@ -13,15 +13,19 @@ import {
   type Partition,
   type PartitionHba,
   type PartitionNic,
+  type StorageGroup,
 } from '../crds/index.js';
 import { SupervisedInformer, watchPath } from '../runtime/informer.js';
 import { generationOrMetadataChanged } from '../runtime/predicates.js';
 import { WorkQueue } from '../runtime/workqueue.js';
+import type { SessionLedger } from '../hmc/session-ledger.js';
 import { HmcConnections, type HmcConnection } from './connections.js';
 import { CpcSubsetReconciler } from './cpcsubset/reconciler.js';
 import { ApiKubeWriter } from './kube.js';
 import type { EventSink, Outcome, ReadCache } from './outcome.js';
 import { PartitionReconciler } from './partition/reconciler.js';
+import { storageGroupUriOf } from './storagegroup/observe.js';
+import { StorageGroupReconciler } from './storagegroup/reconciler.js';
 
 export interface ManagerOptions {
   kubeConfig: k8s.KubeConfig;
@@ -37,6 +41,8 @@ export interface ManagerOptions {
   subsetResyncMs?: number;
   /** STOMP port override (tests and the simulator); the HMC's own is 61612. */
   stompPort?: number;
+  /** Records HMC session ids (Secrets are read by name only: credentials, and this ledger). */
+  sessionLedger?: (connectionKey: string) => SessionLedger;
   /**
    * Label selector for the CpcSubsets this operator serves (one Helm release per HMC in a shared namespace).
    * Partitions of other subsets are then left alone entirely, not reported as missing their subset.
@@ -121,16 +127,24 @@ export class OperatorManager {
   readonly partitions: MultiInformer<Partition>;
   readonly nics: MultiInformer<PartitionNic>;
   readonly hbas: MultiInformer<PartitionHba>;
+  readonly storageGroups: MultiInformer<StorageGroup>;
+  readonly storageGroupQueue = new WorkQueue();
   readonly partitionQueue = new WorkQueue();
   readonly subsetQueue = new WorkQueue();
   readonly connections: HmcConnections;
-  /** HMC credential Secrets: an edit re-checks the subsets using them (new session, old one logged off). */
-  readonly secrets: SupervisedInformer<k8s.V1Secret>[];
   /** HMC partition URI -> Partition key, derived from the informer (status.partitionUri): routes notifications. */
   private readonly keyByUri = new Map<string, string>();
+  /**
+   * Partition URIs a notification concerned before the informer showed whose they are (a pass records
+   * status.partitionUri a moment after the HMC acted): the owner is queued once the URI shows up.
+   */
+  private readonly unrouted = new Set<string>();
   private readonly abort = new AbortController();
   private workers: Promise<unknown> | undefined;
   private readonly partitionReconciler: PartitionReconciler;
+  private readonly storageGroupReconciler: StorageGroupReconciler;
+  /** HMC storage group URI -> StorageGroup key (status.groupUri): routes storage notifications. */
+  private readonly storageGroupKeyByUri = new Map<string, string>();
   private readonly subsetReconciler: CpcSubsetReconciler;
 
   constructor(private readonly opts: ManagerOptions) {
@@ -146,31 +160,37 @@ export class OperatorManager {
     this.partitions = new MultiInformer(kc, PLURAL.Partition, namespaces, opts.resyncMs, log);
     this.nics = new MultiInformer(kc, PLURAL.PartitionNic, namespaces, opts.resyncMs, log);
     this.hbas = new MultiInformer(kc, PLURAL.PartitionHba, namespaces, opts.resyncMs, log);
-    const core = kc.makeApiClient(k8s.CoreV1Api);
-    this.secrets = (namespaces.length ? namespaces : [undefined]).map(
-      (ns) =>
-        new SupervisedInformer<k8s.V1Secret>({
-          kubeConfig: kc,
-          path: watchPath('v1', 'secrets', ns),
-          list: () =>
-            (ns ? core.listNamespacedSecret({ namespace: ns }) : core.listSecretForAllNamespaces()) as never,
-          name: 'secrets',
-          logger: log,
-          resyncMs: 0,
-        }),
-    );
+    this.storageGroups = new MultiInformer(kc, PLURAL.StorageGroup, namespaces, opts.resyncMs, log);
     this.connections = new HmcConnections({
       kubeConfig: kc,
       log,
       metricsRegistry: opts.metricsRegistry,
       stompPort: () => opts.stompPort,
+      ledger: opts.sessionLedger,
       onChange: (_conn: HmcConnection, uri) => {
         if (uri === undefined) {
           for (const p of this.partitions.list()) this.partitionQueue.add(keyOf(p));
+          this.storageGroupReconciler.cache.invalidate(undefined);
+          for (const g of this.storageGroups.list()) this.storageGroupQueue.add(keyOf(g));
+          return;
+        }
+        const groupUri = storageGroupUriOf(uri);
+        if (groupUri) {
+          // A group, volume or VSR changed (e.g. fulfillment-state): read the group again on the next pass.
+          this.storageGroupReconciler.cache.invalidate(groupUri);
+          const sg = this.storageGroupKeyByUri.get(groupUri);
+          if (sg) this.storageGroupQueue.add(sg);
+          // Partitions using the group by HMC name (a boot volume becoming complete starts them).
+          for (const p of this.partitions.list())
+            if (p.status?.storageGroups?.some((g) => g.uri === groupUri)) this.partitionQueue.add(keyOf(p));
           return;
         }
         const key = this.keyByUri.get(uri);
         if (key) this.partitionQueue.add(key);
+        else {
+          this.unrouted.add(uri);
+          if (this.unrouted.size > 10_000) this.unrouted.delete(this.unrouted.values().next().value!);
+        }
       },
     });
     const writer = new ApiKubeWriter(kc);
@@ -179,11 +199,21 @@ export class OperatorManager {
       nics: this.nics,
       hbas: this.hbas,
       subsets: this.subsets,
+      storageGroups: this.storageGroups,
       gatewayFor: async (s) => (await this.connections.cached(s)).gateway,
       writer,
       events: opts.events,
       log: log.child({ controller: 'partition' }),
       ignoreUnknownSubsets: Boolean(opts.subsetSelector),
+    });
+    this.storageGroupReconciler = new StorageGroupReconciler({
+      storageGroups: this.storageGroups,
+      subsets: this.subsets,
+      partitions: this.partitions,
+      clientFor: async (s) => (await this.connections.cached(s)).client,
+      writer,
+      events: opts.events,
+      log: log.child({ controller: 'storagegroup' }),
     });
     this.subsetReconciler = new CpcSubsetReconciler({
       subsets: this.subsets,
@@ -204,23 +234,56 @@ export class OperatorManager {
     this.wireEvents();
   }
 
-  private wireEvents(): void {
-    const q = this.partitionQueue;
-    const secretChanged = (sec: k8s.V1Secret): void => {
-      for (const sub of this.subsets.list(sec.metadata?.namespace)) {
-        if (sub.spec.hmc.credentialsSecretRef.name === sec.metadata?.name) {
-          this.subsetReconciler.recheck(keyOf(sub));
-          this.subsetQueue.add(keyOf(sub));
-        }
-      }
+  private wireStorageGroupEvents(): void {
+    const sq = this.storageGroupQueue;
+    const track = (o: StorageGroup, present: boolean): void => {
+      const uri = o.status?.groupUri;
+      if (uri && present) this.storageGroupKeyByUri.set(uri, keyOf(o));
+      else if (uri) this.storageGroupKeyByUri.delete(uri);
     };
-    for (const inf of this.secrets) {
-      inf.addEventHandler({
-        add: secretChanged,
-        update: (a, b) => a.metadata?.resourceVersion !== b.metadata?.resourceVersion && secretChanged(b),
-        delete: secretChanged,
-      });
-    }
+    this.storageGroups.on({
+      add: (o) => {
+        track(o, true);
+        sq.add(keyOf(o));
+      },
+      update: (a, b) => {
+        track(b, true);
+        if (a === b || generationOrMetadataChanged(a, b)) sq.add(keyOf(b));
+        // The Partitions using it follow its HMC URI and fulfillment (a complete boot volume starts them).
+        if (
+          a.status?.groupUri !== b.status?.groupUri ||
+          JSON.stringify(a.status?.volumes) !== JSON.stringify(b.status?.volumes)
+        ) {
+          for (const p of this.partitions.list(b.metadata.namespace))
+            if ((p.spec.storageGroups ?? []).some((g) => g.storageGroupRef?.name === b.metadata.name))
+              this.partitionQueue.add(keyOf(p));
+        }
+      },
+      delete: (o) => track(o, false),
+    });
+    // A group being deleted waits for the Partitions that list it; a subset turning Ready unblocks its groups.
+    const byRef = (p: Partition): void => {
+      for (const g of p.spec.storageGroups ?? [])
+        if (g.storageGroupRef) sq.add(`${p.metadata.namespace ?? ''}/${g.storageGroupRef.name}`);
+    };
+    this.partitions.on({
+      update: (a, b) => generationOrMetadataChanged(a, b) && (byRef(a), byRef(b)),
+      delete: byRef,
+    });
+    this.subsets.on({
+      update: (a, b) => {
+        const state = (s: CpcSubset): string =>
+          `${s.status?.cpcUri}/${s.status?.storageModel}/${s.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')}`;
+        if (state(a) === state(b)) return;
+        for (const g of this.storageGroups.list(b.metadata.namespace))
+          if (g.spec.cpcSubsetRef.name === b.metadata.name) sq.add(keyOf(g));
+      },
+    });
+  }
+
+  private wireEvents(): void {
+    this.wireStorageGroupEvents();
+    const q = this.partitionQueue;
     const enqueueParent = (o: PartitionNic | PartitionHba): void =>
       q.add(`${o.metadata.namespace ?? ''}/${o.spec.partitionRef.name}`);
     // Partitions refused by the subset's limits get another chance whenever the subset's load changes.
@@ -232,8 +295,10 @@ export class OperatorManager {
     };
     const track = (o: Partition, present: boolean): void => {
       const uri = o.status?.partitionUri;
-      if (uri && present) this.keyByUri.set(uri, keyOf(o));
-      else if (uri) this.keyByUri.delete(uri);
+      if (uri && present) {
+        this.keyByUri.set(uri, keyOf(o));
+        if (this.unrouted.delete(uri)) q.add(keyOf(o));
+      } else if (uri) this.keyByUri.delete(uri);
     };
     // A subset's usage columns follow its partitions (a cache-only pass, coalesced over a second).
     const usageChanged = (a: Partition | undefined, b: Partition): void => {
@@ -300,12 +365,9 @@ export class OperatorManager {
   }
 
   private allInformers(): SupervisedInformer<k8s.KubernetesObject>[] {
-    return [
-      ...[this.subsets, this.partitions, this.nics, this.hbas].flatMap(
-        (m) => m.informers as SupervisedInformer<k8s.KubernetesObject>[],
-      ),
-      ...(this.secrets as SupervisedInformer<k8s.KubernetesObject>[]),
-    ];
+    return [this.subsets, this.partitions, this.nics, this.hbas, this.storageGroups].flatMap(
+      (m) => m.informers as SupervisedInformer<k8s.KubernetesObject>[],
+    );
   }
 
   /** Starts informers and waits until their caches are filled. */
@@ -354,15 +416,22 @@ export class OperatorManager {
     this.workers = Promise.all([
       run('cpcsubset', this.subsetQueue, this.subsetReconciler, 1),
       run('partition', this.partitionQueue, this.partitionReconciler, this.opts.concurrency),
+      run('storagegroup', this.storageGroupQueue, this.storageGroupReconciler, 1),
     ]);
   }
 
-  /** Graceful: stop taking work, let in-flight reconciles finish, close HMC sessions (logoff). */
-  async stop(): Promise<void> {
+  /**
+   * Graceful: stop taking work, let in-flight reconciles finish (for at most `drainMs`), close the HMC
+   * sessions (logoff; this also ends reconciles still waiting on the HMC), stop the informers.
+   */
+  async stop(drainMs = Infinity): Promise<void> {
     this.abort.abort();
-    await this.workers;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((r) => (timer = setTimeout(r, Math.min(drainMs, 2 ** 31 - 1))));
+    await Promise.race([this.workers, late]);
+    clearTimeout(timer);
+    await this.connections.closeAll();
     const all = this.allInformers();
     await Promise.all(all.map((i) => i.stop()));
-    await this.connections.closeAll();
   }
 }

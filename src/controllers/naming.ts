@@ -66,3 +66,28 @@ export function hbaHmcName(hbaUid: string): string {
 export function isOwnedHba(hba: { name?: string }): boolean {
   return (hba.name ?? '').startsWith('OpenStack_HBA_');
 }
+
+// Storage groups the operator creates (StorageGroup resources): the same deterministic name scheme as
+// partitions (re-found by name after a crash), and an ownership marker in the description. A group without
+// the marker is someone else's and is never modified or deleted.
+export const STORAGE_GROUP_MARKER = 'StorageGroup=';
+
+export function storageGroupHmcName(subset: string, uid: string): string {
+  return partitionHmcName(subset, uid);
+}
+
+/** HMC limit of a storage group description. */
+export const STORAGE_GROUP_DESCRIPTION_MAX = 200;
+
+/** `OpenStack CPCSubset=<subset> StorageGroup=<uid>[ <user description>]` (at most 200 characters). */
+export function storageGroupDescription(subset: string, uid: string, userDescription?: string): string {
+  const own = `OpenStack CPCSubset=${subset} ${STORAGE_GROUP_MARKER}${uid}`;
+  return (userDescription ? `${own} ${userDescription}` : own).slice(0, STORAGE_GROUP_DESCRIPTION_MAX);
+}
+
+/** Whether the HMC group carries this StorageGroup's ownership marker. */
+export function isOwnedStorageGroup(group: { description?: string }, subset: string, uid: string): boolean {
+  const own = storageGroupDescription(subset, uid);
+  const d = group.description ?? '';
+  return d === own || d.startsWith(`${own} `);
+}

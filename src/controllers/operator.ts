@@ -6,8 +6,10 @@ import type { Logger } from 'pino';
 import { EventRecorder } from '../runtime/events.js';
 import { HealthServer } from '../runtime/health.js';
 import { LeaderElector } from '../runtime/leader-election.js';
+import { SecretSessionLedger } from '../runtime/session-ledger.js';
 import { createMetrics } from '../runtime/metrics.js';
 import { OperatorManager } from './manager.js';
+import { registerResourceMetrics } from './resource-metrics.js';
 import type { EventSink } from './outcome.js';
 
 export interface OperatorOptions {
@@ -15,6 +17,8 @@ export interface OperatorOptions {
   namespaces: string[];
   concurrency: number;
   metricsPort: number;
+  /** Address the metrics/health server binds (default 0.0.0.0: all interfaces, as in a pod). */
+  metricsHost?: string;
   leaderElect: boolean;
   leaseNamespace: string;
   leaseName: string;
@@ -23,6 +27,13 @@ export interface OperatorOptions {
   stompPort?: number;
   resyncMs?: number;
   subsetSelector?: string;
+  /** The Secret the HMC session ids are recorded in (so a successor logs off what a killed process left). */
+  sessionSecret?: { namespace: string; name: string };
+  /**
+   * The whole graceful stop (drain, logoff, Lease release) fits in this; keep it below the pod's
+   * terminationGracePeriodSeconds. Default 25 s (the chart's grace period is 30 s).
+   */
+  shutdownTimeoutMs?: number;
 }
 
 export interface RunningOperator {
@@ -44,6 +55,11 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
   const { log } = opts;
   const identity = `${process.env.POD_NAME ?? hostname()}_${randomBytes(4).toString('hex')}`;
   const metrics = createMetrics();
+  const ledger =
+    opts.sessionSecret &&
+    new SecretSessionLedger(opts.kubeConfig, opts.sessionSecret.namespace, opts.sessionSecret.name, log);
+  if (!ledger)
+    log.warn('no --session-secret: HMC sessions of a killed process stay logged on until they expire');
   const recorder = new EventRecorder({
     kubeConfig: opts.kubeConfig,
     component: 'dpm-operator',
@@ -60,12 +76,17 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     stompPort: opts.stompPort,
     resyncMs: opts.resyncMs,
     subsetSelector: opts.subsetSelector,
+    sessionLedger: ledger ? (key) => ledger.forConnection(key) : undefined,
     onReconcile: (controller, _key, result, seconds) => {
       metrics.reconcileTotal.inc({ controller, result });
       metrics.reconcileDuration.observe({ controller }, seconds);
       if (result === 'error') metrics.reconcileErrors.inc({ controller, reason: 'error' });
       metrics.workqueueDepth.set({ controller: 'partition' }, manager.partitionQueue.len());
     },
+  });
+  registerResourceMetrics(metrics.registry, {
+    partitions: () => manager.partitions.list(),
+    subsets: () => manager.subsets.list(),
   });
   const elector = opts.leaderElect
     ? new LeaderElector({
@@ -83,6 +104,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     : undefined;
   const health = new HealthServer({
     port: opts.metricsPort,
+    host: opts.metricsHost,
     registry: metrics.registry,
     informers: () =>
       new Map([
@@ -98,20 +120,33 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     { metricsPort, namespaces: opts.namespaces.length ? opts.namespaces : 'all' },
     'dpm-operator starting',
   );
+  const syncStart = Date.now();
   await manager.startInformers();
+  log.info({ ms: Date.now() - syncStart }, 'informers synced');
   const abort = new AbortController();
+  const shutdownMs = opts.shutdownTimeoutMs ?? 25_000;
+  let leading: Promise<void> | undefined;
   let stopped: Promise<void> | undefined;
+  // Order matters: the Lease is released last, so no successor leads while this process still talks to
+  // the HMC. 10 s of the budget are kept for the logoff (5 s timeout) and the Lease release.
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
-      log.info('shutting down: finishing in-flight reconciles, logging off the HMC');
+      const t0 = Date.now();
+      log.info(
+        { budgetMs: shutdownMs },
+        'shutting down: finishing in-flight reconciles, logging off the HMC',
+      );
+      await manager.stop(Math.max(0, shutdownMs - 10_000));
       abort.abort();
-      await manager.stop();
+      await leading;
       await health.stop();
+      log.info({ ms: Date.now() - t0 }, 'stopped: HMC sessions logged off, Lease released');
     })());
   let done: Promise<void>;
   if (elector) {
-    // run() returns when leadership is lost or the signal aborts; either way the process stops.
-    done = elector.run(abort.signal).then(() => stop());
+    // run() returns when leadership is lost or, after stop(), when the Lease is released.
+    leading = elector.run(abort.signal);
+    done = leading.then(() => stop());
   } else {
     manager.startWorkers();
     done = new Promise<void>((resolve) =>

@@ -14,6 +14,7 @@ export const KIND = {
   Partition: 'Partition',
   PartitionNic: 'PartitionNic',
   PartitionHba: 'PartitionHba',
+  StorageGroup: 'StorageGroup',
 } as const;
 export type Kind = (typeof KIND)[keyof typeof KIND];
 
@@ -22,6 +23,7 @@ export const PLURAL = {
   Partition: 'partitions',
   PartitionNic: 'partitionnics',
   PartitionHba: 'partitionhbas',
+  StorageGroup: 'storagegroups',
 } as const;
 export type Plural = (typeof PLURAL)[keyof typeof PLURAL];
 

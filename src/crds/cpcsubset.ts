@@ -75,11 +75,19 @@ export interface CpcSubsetUsage {
   memoryMiB?: number;
 }
 
+/**
+ * How partitions of the CPC get FCP storage: StorageGroups when the firmware feature dpm-storage-management is
+ * on (always on z14 ZR1 and later), Hbas (PartitionHba) when it is off (z13, early z14).
+ */
+export const STORAGE_MODELS = ['StorageGroups', 'Hbas'] as const;
+export type StorageModel = (typeof STORAGE_MODELS)[number];
+
 export interface CpcSubsetStatus {
   cpcUri?: string;
   cpcName?: string;
   seVersion?: string;
   dpmEnabled?: boolean;
+  storageModel?: StorageModel;
   capacity?: CpcSubsetCapacity;
   usage?: CpcSubsetUsage;
   observedGeneration?: number;
@@ -196,6 +204,10 @@ export const cpcSubsetStatusSchema = s.obj('Observed state of the CPC and of thi
   cpcName: s.str('Name of the CPC.', { maxLength: 64 }),
   seVersion: s.str('Support Element version of the CPC (se-version), e.g. 2.16.0.', { maxLength: 32 }),
   dpmEnabled: s.bool('Whether the CPC is in DPM mode.'),
+  storageModel: s.enum(
+    'How partitions get FCP storage: StorageGroups (feature dpm-storage-management on, z14 ZR1 and later: use StorageGroup and Partition spec.storageGroups) or Hbas (feature off, z13: use PartitionHba).',
+    STORAGE_MODELS,
+  ),
   capacity: s.obj('What the CPC offers.', {
     ifls: s.int('IFL processors of the CPC (processor-count-ifl).', { minimum: 0 }),
     memoryMiB: s.int64('Customer storage of the CPC in MiB (storage-customer).', { minimum: 0 }),
@@ -258,6 +270,13 @@ export function cpcSubsetCrd(): CrdManifest {
         priority: 1,
       },
       { name: 'DPM', type: 'boolean', jsonPath: '.status.dpmEnabled', description: 'DPM mode.', priority: 1 },
+      {
+        name: 'Storage',
+        type: 'string',
+        jsonPath: '.status.storageModel',
+        description: 'FCP storage model: StorageGroups or Hbas.',
+        priority: 1,
+      },
       reasonColumn,
     ],
   });

@@ -6,17 +6,19 @@ import { cpcSubsetCrd } from './cpcsubset.js';
 import { partitionCrd } from './partition.js';
 import { partitionHbaCrd } from './partitionhba.js';
 import { partitionNicCrd } from './partitionnic.js';
+import { storageGroupCrd } from './storagegroup.js';
 
 export * from './common.js';
 export * from './cpcsubset.js';
 export * from './partition.js';
 export * from './partitionnic.js';
 export * from './partitionhba.js';
+export * from './storagegroup.js';
 export * from './reasons.js';
 
 /** The CRD manifests in wire form (exactly what deploy/crds holds), in a stable order. */
 export function crdManifests(): CrdManifest[] {
-  return [cpcSubsetCrd(), partitionCrd(), partitionNicCrd(), partitionHbaCrd()];
+  return [cpcSubsetCrd(), partitionCrd(), partitionNicCrd(), partitionHbaCrd(), storageGroupCrd()];
 }
 
 // Wire keys whose @kubernetes/client-node model property name differs.
@@ -44,7 +46,9 @@ export function toClientSchema(schema: JSONSchemaProps): V1JSONSchemaProps {
         Object.entries(v as Record<string, JSONSchemaProps>).map(([p, ps]) => [p, toClientSchema(ps)]),
       );
     } else if (k === 'items') {
-      out.items = toClientSchema(v as JSONSchemaProps);
+      // client-node types `items` as `any` and serializes it verbatim: it must stay in wire form, or the
+      // apiserver silently drops the converted keys (_default, _enum, x_kubernetes_validations) of list items.
+      out.items = v;
     } else {
       out[CLIENT_KEY[k] ?? k] = v;
     }

@@ -25,7 +25,7 @@ export const PROCESSOR_MODES = ['Shared', 'Dedicated'] as const;
 export type ProcessorMode = (typeof PROCESSOR_MODES)[number];
 export const DESIRED_POWER_STATES = ['Active', 'Stopped'] as const;
 export type DesiredPowerState = (typeof DESIRED_POWER_STATES)[number];
-export const BOOT_TYPES = ['None', 'FcpVolume'] as const;
+export const BOOT_TYPES = ['None', 'FcpVolume', 'StorageVolume'] as const;
 export type BootType = (typeof BOOT_TYPES)[number];
 export const DELETION_POLICIES = ['Delete', 'Orphan'] as const;
 export type DeletionPolicy = (typeof DELETION_POLICIES)[number];
@@ -76,12 +76,34 @@ export interface FcpVolumeBoot {
   lun: string;
 }
 
+/** A storage volume (usage boot) of a group in spec.storageGroups; exactly one of storageGroupName / storageGroupRef. */
+export interface StorageVolumeBoot {
+  /** An existing HMC group listed in spec.storageGroups by name. */
+  storageGroupName?: string;
+  /** A StorageGroup resource listed in spec.storageGroups by storageGroupRef. */
+  storageGroupRef?: LocalObjectReference;
+  /** Name of the volume in the group. */
+  volume: string;
+}
+
 export interface PartitionBoot {
   /** Defaults to None. */
   type: BootType;
   /** Required iff type is FcpVolume. */
   fcpVolume?: FcpVolumeBoot;
+  /** Required iff type is StorageVolume. */
+  storageVolume?: StorageVolumeBoot;
 }
+
+/** A storage group attached to the partition: exactly one of name / storageGroupRef. */
+export interface PartitionStorageGroup {
+  /** An existing HMC storage group (on the subset's CPC), by its HMC name; never modified or deleted. */
+  name?: string;
+  /** A StorageGroup resource (same namespace). */
+  storageGroupRef?: LocalObjectReference;
+}
+
+export const MAX_PARTITION_STORAGE_GROUPS = 16;
 
 export interface PartitionSpec {
   /** Immutable. */
@@ -93,6 +115,8 @@ export interface PartitionSpec {
   powerState: DesiredPowerState;
   /** Defaulted to {type: None} when omitted. */
   boot: PartitionBoot;
+  /** Storage groups to attach (CPCs with dpm-storage-management, z14 ZR1 and later). */
+  storageGroups?: PartitionStorageGroup[];
   kernelParameters?: string;
   /** Defaults to Delete. */
   deletionPolicy: DeletionPolicy;
@@ -115,6 +139,25 @@ export interface PartitionHbaStatusEntry {
   deviceNumber?: string;
 }
 
+/** One attached path (virtual storage resource) of a storage group of the partition. */
+export interface PartitionStoragePathStatus {
+  deviceNumber?: string;
+  /** Virtual WWPN to zone (16 hex digits). */
+  wwpn?: string;
+  adapterPortUri?: string;
+}
+
+export interface PartitionStorageGroupStatus {
+  /** HMC name of the group. */
+  name: string;
+  /** Set when the group is a StorageGroup resource. */
+  storageGroupRef?: string;
+  uri?: string;
+  fulfillmentState?: string;
+  attached?: boolean;
+  paths?: PartitionStoragePathStatus[];
+}
+
 /** An HMC job the operator submitted and has not seen end; resumed (never re-submitted) after a restart. */
 export interface PartitionPendingJob {
   /** HMC job URI, /api/jobs/{id}. */
@@ -134,6 +177,7 @@ export interface PartitionStatus {
   phase?: PartitionPhase;
   nics?: PartitionNicStatusEntry[];
   hbas?: PartitionHbaStatusEntry[];
+  storageGroups?: PartitionStorageGroupStatus[];
   bootOsSpecificParameters?: string;
   observedGeneration?: number;
   lastHandledReconcileAt?: string;
@@ -202,7 +246,11 @@ export const partitionSpecSchema = s.obj(
     boot: s.obj(
       'Boot device. Changes take effect on the next start.',
       {
-        type: s.enum('None (default; a started partition ends paused) or FcpVolume.', BOOT_TYPES, 'None'),
+        type: s.enum(
+          'None (default; a started partition ends paused), FcpVolume (through a PartitionHba, CPCs without dpm-storage-management) or StorageVolume (a volume of an attached storage group).',
+          BOOT_TYPES,
+          'None',
+        ),
         fcpVolume: s.obj(
           'SCSI volume behind an FCP HBA; required when type is FcpVolume.',
           {
@@ -235,6 +283,31 @@ export const partitionSpecSchema = s.obj(
             ],
           },
         ),
+        storageVolume: s.obj(
+          'A storage volume (usage boot) of a group in spec.storageGroups; required when type is StorageVolume. The partition starts only once the volume is fulfilled (complete).',
+          {
+            storageGroupName: s.str('HMC name of the group, as listed in spec.storageGroups[].name.', {
+              minLength: 1,
+              maxLength: 64,
+            }),
+            storageGroupRef: localRefSchema(
+              'The StorageGroup, as listed in spec.storageGroups[].storageGroupRef.',
+              'spec.boot.storageVolume.storageGroupRef',
+              false,
+            ),
+            volume: s.str('Name of the storage volume in the group.', { minLength: 1, maxLength: 64 }),
+          },
+          ['volume'],
+          {
+            'x-kubernetes-validations': [
+              {
+                rule: 'has(self.storageGroupName) != has(self.storageGroupRef)',
+                message:
+                  'spec.boot.storageVolume must set exactly one of spec.boot.storageVolume.storageGroupName or spec.boot.storageVolume.storageGroupRef',
+              },
+            ],
+          },
+        ),
       },
       [],
       {
@@ -247,6 +320,53 @@ export const partitionSpecSchema = s.obj(
           {
             rule: "self.type == 'FcpVolume' || !has(self.fcpVolume)",
             message: 'spec.boot.fcpVolume must be omitted unless spec.boot.type is FcpVolume',
+          },
+          {
+            rule: "self.type != 'StorageVolume' || has(self.storageVolume)",
+            message: 'spec.boot.storageVolume is required when spec.boot.type is StorageVolume',
+          },
+          {
+            rule: "self.type == 'StorageVolume' || !has(self.storageVolume)",
+            message: 'spec.boot.storageVolume must be omitted unless spec.boot.type is StorageVolume',
+          },
+        ],
+      },
+    ),
+    storageGroups: s.arr(
+      `Storage groups attached to the partition (FCP storage on CPCs with dpm-storage-management), at most ${MAX_PARTITION_STORAGE_GROUPS}; each names exactly one of an existing HMC group (name) or a StorageGroup resource (storageGroupRef).`,
+      s.obj(
+        'A storage group to attach.',
+        {
+          name: s.str(
+            'HMC name of an existing storage group on the CPC; the operator attaches and detaches it but never modifies or deletes it.',
+            { minLength: 1, maxLength: 64 },
+          ),
+          storageGroupRef: localRefSchema(
+            'A StorageGroup resource (same namespace) that the operator owns.',
+            'spec.storageGroups[].storageGroupRef',
+            false,
+          ),
+        },
+        [],
+        {
+          'x-kubernetes-validations': [
+            {
+              rule: 'has(self.name) != has(self.storageGroupRef)',
+              message: 'spec.storageGroups[] must set exactly one of name or storageGroupRef',
+            },
+          ],
+        },
+      ),
+      MAX_PARTITION_STORAGE_GROUPS,
+      {
+        'x-kubernetes-validations': [
+          {
+            rule: 'self.all(g, !has(g.name) || self.filter(h, has(h.name) && h.name == g.name).size() == 1)',
+            message: 'spec.storageGroups names the same group (name) twice',
+          },
+          {
+            rule: 'self.all(g, !has(g.storageGroupRef) || self.filter(h, has(h.storageGroupRef) && h.storageGroupRef.name == g.storageGroupRef.name).size() == 1)',
+            message: 'spec.storageGroups names the same StorageGroup (storageGroupRef) twice',
           },
         ],
       },
@@ -276,6 +396,11 @@ export const partitionSpecSchema = s.obj(
       {
         rule: '!has(oldSelf.adoptPartitionName) || (has(self.adoptPartitionName) && self.adoptPartitionName == oldSelf.adoptPartitionName)',
         message: 'spec.adoptPartitionName is immutable once set',
+      },
+      {
+        rule: "!has(self.boot) || self.boot.type != 'StorageVolume' || !has(self.boot.storageVolume) || (has(self.storageGroups) && self.storageGroups.exists(g, (has(self.boot.storageVolume.storageGroupName) && has(g.name) && g.name == self.boot.storageVolume.storageGroupName) || (has(self.boot.storageVolume.storageGroupRef) && has(g.storageGroupRef) && g.storageGroupRef.name == self.boot.storageVolume.storageGroupRef.name)))",
+        message: 'spec.boot.storageVolume must name a storage group listed in spec.storageGroups',
+        fieldPath: '.boot.storageVolume',
       },
     ],
   },
@@ -324,6 +449,34 @@ export const partitionStatusSchema = s.obj('Observed state of the HMC partition.
       ['name'],
     ),
     64,
+  ),
+  storageGroups: s.arr(
+    'Storage groups of the partition: fulfillment and, per attached path, the device number and the virtual WWPN the SAN administrator must zone.',
+    s.obj(
+      'A storage group of the partition.',
+      {
+        name: s.str('HMC name of the group.', { maxLength: 64 }),
+        storageGroupRef: s.str('Name of the StorageGroup resource, when the group is one.', {
+          maxLength: 253,
+        }),
+        uri: s.str('HMC object-uri of the group.', { maxLength: 256 }),
+        fulfillmentState: s.str('HMC fulfillment-state of the group, e.g. pending or complete.', {
+          maxLength: 64,
+        }),
+        attached: s.bool('Whether the group is attached to the partition on the HMC.'),
+        paths: s.arr(
+          'Virtual storage resources of the partition in this group, one per adapter path.',
+          s.obj('An adapter path.', {
+            deviceNumber: deviceNumberSchema('FCP device number the guest sees.'),
+            wwpn: s.str('Virtual WWPN (16 hex digits) to zone to the storage.', { maxLength: 16 }),
+            adapterPortUri: s.str('HMC URI of the FCP adapter port.', { maxLength: 256 }),
+          }),
+          64,
+        ),
+      },
+      ['name'],
+    ),
+    MAX_PARTITION_STORAGE_GROUPS,
   ),
   bootOsSpecificParameters: s.str('boot-os-specific-parameters last written to the HMC.', { maxLength: 256 }),
   observedGeneration: observedGenerationSchema,

@@ -42,6 +42,12 @@ export const REASONS = {
   HmcUnreachable: p('The HMC did not answer; retried with backoff.'),
   HmcError: p('The HMC answered with an error that a retry may clear; retried with backoff.'),
   Conflict: p('Another writer changed the object first (optimistic concurrency); retried at once.'),
+  FulfillmentPending: p(
+    'Storage volumes wait for the SAN administrator (LUNs, zoning of the virtual WWPNs in status); a notification ends the wait.',
+  ),
+  BootVolumePending: p(
+    'The boot storage volume is not fulfilled yet; the partition starts when the HMC reports it complete.',
+  ),
   // waiting for the user
   InvalidSpec: u('The spec is inconsistent in a way the schema cannot express; the message names the field.'),
   CredentialsNotFound: u('The HMC credentials Secret or one of its keys is missing.'),
@@ -61,6 +67,19 @@ export const REASONS = {
   DuplicateMac: u('Two NICs of the partition have the same MAC address.'),
   DuplicateDeviceNumber: u('Two NICs/HBAs of the partition have the same device number.'),
   InvalidBootParameters: u('The generated boot-os-specific-parameters exceed what the HMC accepts.'),
+  StorageManagementNotAvailable: u(
+    'The CPC has no dpm-storage-management (z13, early z14): storage groups do not exist there; use PartitionHba.',
+  ),
+  HbaNotSupported: u(
+    'The CPC has dpm-storage-management on (z14 ZR1 and later): HBAs do not exist there; use spec.storageGroups.',
+  ),
+  StorageGroupNameConflict: u('An HMC storage group has the name this StorageGroup needs but is not ours.'),
+  StorageGroupInUse: u(
+    'Partitions still list the StorageGroup in spec.storageGroups; it is deleted after them.',
+  ),
+  StorageGroupNotFound: u('spec.storageGroups names an HMC group or StorageGroup that does not exist (yet).'),
+  BootVolumeNotFound: u('spec.boot.storageVolume names a volume its storage group does not have.'),
+  BootVolumeNotBoot: u("spec.boot.storageVolume names a volume whose usage is not 'boot'."),
   StopRequired: u(
     'A change needs the partition stopped: set spec.powerState Stopped or updateStrategy RestartIfNeeded.',
   ),

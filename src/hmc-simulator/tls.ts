@@ -1,14 +1,10 @@
 // TLS material: a self-signed CA and a server certificate (SAN 127.0.0.1, ::1, localhost and
-// the listen address) generated with the openssl CLI (node:crypto cannot issue X.509 certificates).
-import { execFile } from 'node:child_process';
+// the listen address) issued with node:crypto (x509.ts), so no openssl CLI is needed.
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { issueCertificate } from './x509.js';
 
 export interface TlsMaterial {
   readonly dir: string;
@@ -18,22 +14,11 @@ export interface TlsMaterial {
   readonly cert: string;
 }
 
-const serverExt = (san: string): string => `basicConstraints=critical,CA:FALSE
-keyUsage=critical,digitalSignature,keyEncipherment
-extendedKeyUsage=serverAuth
-subjectAltName=${san}
-subjectKeyIdentifier=hash
-authorityKeyIdentifier=keyid,issuer
-`;
-
 /** SAN entries: the loopback names plus the listen address (e.g. 127.0.0.7 for a second HMC on 6794). */
-function subjectAltName(host: string | undefined): string {
-  const entries = ['IP:127.0.0.1', 'IP:::1', 'DNS:localhost'];
-  if (host && host !== '0.0.0.0' && host !== '::') {
-    const entry = isIP(host) ? `IP:${host}` : `DNS:${host}`;
-    if (!entries.includes(entry)) entries.push(entry);
-  }
-  return entries.join(',');
+function altNames(host: string | undefined): string[] {
+  const names = ['127.0.0.1', '::1', 'localhost'];
+  if (host && host !== '0.0.0.0' && host !== '::' && !names.includes(host)) names.push(host);
+  return names;
 }
 
 /**
@@ -47,7 +32,7 @@ export async function ensureTls(dir?: string, host?: string): Promise<TlsMateria
   const certPath = join(d, 'server.pem');
   const keyPath = join(d, 'server-key.pem');
   if (!existsSync(caPath) || !existsSync(certPath) || !existsSync(keyPath))
-    await generate(d, caPath, certPath, keyPath, subjectAltName(host));
+    await generate(caPath, certPath, keyPath, altNames(host));
   const [caPem, cert, key] = await Promise.all([
     readFile(caPath, 'utf8'),
     readFile(certPath, 'utf8'),
@@ -56,38 +41,19 @@ export async function ensureTls(dir?: string, host?: string): Promise<TlsMateria
   return { dir: d, caPath, caPem, key, cert };
 }
 
-async function generate(
-  d: string,
-  caPath: string,
-  certPath: string,
-  keyPath: string,
-  san: string,
-): Promise<void> {
-  const caKey = join(d, 'ca-key.pem');
-  const csr = join(d, 'server.csr');
-  const ext = join(d, 'server.ext');
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await run('openssl', [
-    'req', '-x509', ...ec, '-keyout', caKey, '-out', caPath, '-days', '3650', '-sha256',
-    '-subj', '/O=dpm-operator/CN=dpm-operator HMC simulator CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-    '-addext', 'subjectKeyIdentifier=hash',
-  ]); // prettier-ignore
-  await run('openssl', [
-    'req',
-    '-new',
-    ...ec,
-    '-keyout',
-    keyPath,
-    '-out',
-    csr,
-    '-subj',
-    '/O=dpm-operator/CN=localhost',
-  ]);
-  await writeFile(ext, serverExt(san));
-  await run('openssl', [
-    'x509', '-req', '-in', csr, '-CA', caPath, '-CAkey', caKey, '-CAcreateserial',
-    '-out', certPath, '-days', '825', '-sha256', '-extfile', ext,
-  ]); // prettier-ignore
+async function generate(caPath: string, certPath: string, keyPath: string, names: string[]): Promise<void> {
+  const ca = issueCertificate({
+    subject: { o: 'dpm-operator', cn: 'dpm-operator HMC simulator CA' },
+    days: 3650,
+  });
+  const server = issueCertificate({
+    subject: { o: 'dpm-operator', cn: 'localhost' },
+    days: 825,
+    issuer: ca,
+    altNames: names,
+  });
+  // The CA's key is not kept: nothing else is ever signed with it.
+  await writeFile(keyPath, server.keyPem, { mode: 0o600 });
+  await writeFile(certPath, server.certPem);
+  await writeFile(caPath, ca.certPem);
 }

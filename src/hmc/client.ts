@@ -9,6 +9,9 @@ import { OsMessageManager } from './os-messages.js';
 import { PartitionManager } from './partition.js';
 import { PortManager } from './port.js';
 import { HmcSession, type HmcSessionOptions } from './session.js';
+import { StorageGroupManager } from './storage-group.js';
+import { StorageVolumeManager } from './storage-volume.js';
+import { VirtualStorageResourceManager } from './virtual-storage-resource.js';
 import { VirtualSwitchManager } from './virtual-switch.js';
 
 export interface HmcClientOptions extends HmcSessionOptions {
@@ -31,6 +34,9 @@ export class HmcClient {
   readonly adapters: AdapterManager;
   readonly ports: PortManager;
   readonly virtualSwitches: VirtualSwitchManager;
+  readonly storageGroups: StorageGroupManager;
+  readonly storageVolumes: StorageVolumeManager;
+  readonly virtualStorageResources: VirtualStorageResourceManager;
   readonly osMessages: OsMessageManager;
   readonly jobs: JobManager;
 
@@ -39,6 +45,8 @@ export class HmcClient {
     readonly notifications: NotificationClient | undefined,
     jobOptions: JobManagerOptions | undefined,
   ) {
+    const metrics = session.hmcMetrics;
+    if (metrics && notifications) metrics.watchNotifications(session.name, notifications);
     this.jobs = new JobManager(session, notifications, { logger: session.logger, ...jobOptions });
     this.cpcs = new CpcManager(session);
     this.partitions = new PartitionManager(session, this.jobs);
@@ -47,6 +55,9 @@ export class HmcClient {
     this.adapters = new AdapterManager(session);
     this.ports = new PortManager(session);
     this.virtualSwitches = new VirtualSwitchManager(session);
+    this.storageGroups = new StorageGroupManager(session);
+    this.storageVolumes = new StorageVolumeManager(session, this.storageGroups);
+    this.virtualStorageResources = new VirtualStorageResourceManager(session);
     this.osMessages = new OsMessageManager(session);
   }
 
@@ -63,7 +74,7 @@ export class HmcClient {
       if (opts.notifications !== false) {
         const nopts = typeof opts.notifications === 'object' ? opts.notifications : {};
         notifications = new NotificationClient(session, {
-          logger: opts.logger,
+          logger: session.logger,
           ...nopts,
           stompPort: opts.stompPort,
         });
@@ -80,11 +91,16 @@ export class HmcClient {
   async close(): Promise<void> {
     this.jobs.close();
     await this.notifications?.stop().catch(() => undefined);
+    if (this.notifications)
+      this.session.hmcMetrics?.notificationsConnected.remove({ hmc: this.session.name });
     await this.session.close();
   }
 }
 
-/** Clients shared per HMC and credentials (one session per CpcSubset credentials, not per reconcile). */
+/**
+ * Clients shared per HMC and credentials, for processes other than the operator (the Nova bridge's console
+ * reader). The operator's one pool is src/controllers/connections.ts (sessions recorded in its ledger).
+ */
 export interface HmcClientFactory {
   /** The client for these connection settings; connects on first use, reuses it afterwards. */
   get(opts: HmcClientOptions): Promise<HmcClient>;

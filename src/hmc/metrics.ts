@@ -1,4 +1,5 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { NotificationClient } from './notifications.js';
 
 /**
  * Prometheus metrics of HMC requests, registered on a registry the caller owns. Several sessions
@@ -11,6 +12,10 @@ export class HmcMetrics {
   readonly errors: Counter<'hmc' | 'method' | 'route' | 'kind'>;
   readonly retries: Counter<'hmc' | 'method' | 'route'>;
   readonly relogons: Counter<'hmc'>;
+  readonly jobDuration: Histogram<'hmc' | 'operation' | 'result'>;
+  readonly notificationsConnected: Gauge<'hmc'>;
+  readonly notificationResyncs: Counter<'hmc' | 'reason'>;
+  readonly notificationsMissed: Counter<'hmc'>;
 
   constructor(registry: Registry) {
     this.requests = reuse(
@@ -69,6 +74,62 @@ export class HmcMetrics {
           registers: [registry],
         }),
     );
+    this.jobDuration = reuse(
+      registry,
+      'hmc_job_duration_seconds',
+      () =>
+        new Histogram({
+          name: 'hmc_job_duration_seconds',
+          help: 'HMC jobs (start, stop) from submission to the end the operator saw; result complete, failed or lost',
+          labelNames: ['hmc', 'operation', 'result'],
+          buckets: [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 900],
+          registers: [registry],
+        }),
+    );
+    this.notificationsConnected = reuse(
+      registry,
+      'hmc_notifications_connected',
+      () =>
+        new Gauge({
+          name: 'hmc_notifications_connected',
+          help: 'Whether the HMC notification (STOMP) connection is up (1) or down (0)',
+          labelNames: ['hmc'],
+          registers: [registry],
+        }),
+    );
+    this.notificationResyncs = reuse(
+      registry,
+      'hmc_notification_resyncs_total',
+      () =>
+        new Counter({
+          name: 'hmc_notification_resyncs_total',
+          help: 'Relists because HMC notifications may have been missed (gap, reconnect, session-change)',
+          labelNames: ['hmc', 'reason'],
+          registers: [registry],
+        }),
+    );
+    this.notificationsMissed = reuse(
+      registry,
+      'hmc_notifications_missed_total',
+      () =>
+        new Counter({
+          name: 'hmc_notifications_missed_total',
+          help: 'HMC notifications known lost (skipped session-sequence-nr values)',
+          labelNames: ['hmc'],
+          registers: [registry],
+        }),
+    );
+  }
+
+  /** Follows a notification client: connection state, resyncs and lost notifications. */
+  watchNotifications(hmc: string, notifications: NotificationClient): void {
+    this.notificationsConnected.set({ hmc }, notifications.connected ? 1 : 0);
+    notifications.on('connected', () => this.notificationsConnected.set({ hmc }, 1));
+    notifications.on('disconnected', () => this.notificationsConnected.set({ hmc }, 0));
+    notifications.on('resync', (e) => {
+      this.notificationResyncs.inc({ hmc, reason: e.reason });
+      if (e.missed) this.notificationsMissed.inc({ hmc }, e.missed);
+    });
   }
 }
 

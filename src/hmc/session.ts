@@ -16,6 +16,7 @@ import { ConcurrencyLimiter } from './limiter.js';
 import { silentLogger } from './logger.js';
 import { HmcMetrics } from './metrics.js';
 import { HttpTransport, toHttpError, type RawResponse } from './transport.js';
+import type { SessionLedger } from './session-ledger.js';
 import { routeTemplate } from './uri.js';
 
 /** The HMC's default WS API port (zhmcclient hard-codes it). */
@@ -41,6 +42,15 @@ export interface HmcSessionOptions {
   readonly metricsRegistry?: Registry;
   /** Label of this HMC in metrics and logs (default: the first host). */
   readonly name?: string;
+  /** Records each session id so a successor can log off what a killed process left logged on. */
+  readonly ledger?: SessionLedger;
+  /**
+   * Called when the HMC refuses a logon (401, 403.0: the password changed); may return a fresh password
+   * (re-read from where it is kept), with which the logon is repeated once.
+   */
+  readonly refreshPassword?: () => Promise<string | undefined>;
+  /** Where the CA bundle is configured, named in TLS verification errors (e.g. a Secret key). */
+  readonly caSetting?: string;
   readonly delay?: DelayFn;
   readonly now?: () => number;
   readonly random?: () => number;
@@ -107,16 +117,19 @@ export class HmcSession {
   private logonInFlight: Promise<SessionInfo> | undefined;
   private baseUrl: string | undefined;
   private closed = false;
+  private password: string;
   private readonly listeners = new Set<(info: SessionInfo) => void>();
 
   constructor(private readonly opts: HmcSessionOptions) {
     if (opts.hosts.length === 0) throw new RangeError('HmcSession needs at least one host');
     this.hosts = opts.hosts.map(normalizeHost);
+    this.password = opts.password;
     const maxConcurrency = opts.maxConcurrency ?? 10;
     this.transport = new HttpTransport({
       ca: opts.ca,
       insecureSkipTLSVerify: opts.insecureSkipTLSVerify,
       maxSockets: maxConcurrency,
+      caSetting: opts.caSetting,
     });
     this.limiter = new ConcurrencyLimiter(maxConcurrency);
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
@@ -143,6 +156,16 @@ export class HmcSession {
     return this.log;
   }
 
+  /** The `hmc` label of this session's metrics and log lines. */
+  get name(): string {
+    return this.label;
+  }
+
+  /** This session's metrics (undefined without a metrics registry), for components sharing the session. */
+  get hmcMetrics(): HmcMetrics | undefined {
+    return this.metrics;
+  }
+
   /** The HMC userid (STOMP may log on with userid/password). */
   get userid(): string {
     return this.opts.userid;
@@ -151,6 +174,11 @@ export class HmcSession {
   /** TLS settings, shared with the STOMP connection. */
   get tls(): { ca?: HmcSessionOptions['ca']; insecureSkipTLSVerify: boolean } {
     return { ca: this.opts.ca, insecureSkipTLSVerify: this.opts.insecureSkipTLSVerify === true };
+  }
+
+  /** A rotated password: used from the next logon on (the current session stays valid). */
+  setPassword(password: string): void {
+    this.password = password;
   }
 
   /** Called after every (re-)logon with the new session; returns an unsubscribe function. */
@@ -258,28 +286,69 @@ export class HmcSession {
     this.closed = true;
     const info = this.info;
     this.info = undefined;
-    if (info) {
-      try {
-        const res = await this.send(
-          'DELETE',
-          info.baseUrl,
-          '/api/sessions/this-session',
-          undefined,
-          info.sessionId,
-          5000,
-        );
-        if (res.status >= 400 && res.status !== 403)
-          this.log.warn({ status: res.status }, 'HMC logoff failed');
-      } catch (err) {
-        this.log.warn({ err: describe(err) }, 'HMC logoff failed');
-      }
-    }
+    if (info) await this.logoff(info.baseUrl, info.sessionId);
     this.transport.destroy();
+  }
+
+  /**
+   * DELETE /api/sessions/this-session for `sessionId` (ours, or one a killed predecessor left); a 403
+   * means it is gone already. Then it is released from the ledger. False when the HMC did not answer
+   * (the ledger keeps it for the next try). Never throws.
+   */
+  private async logoff(baseUrl: string, sessionId: string): Promise<boolean> {
+    try {
+      const res = await this.send(
+        'DELETE',
+        baseUrl,
+        '/api/sessions/this-session',
+        undefined,
+        sessionId,
+        5000,
+      );
+      if (res.status >= 400 && res.status !== 403) {
+        this.log.warn({ status: res.status }, 'HMC logoff failed');
+        return false;
+      }
+    } catch (err) {
+      this.log.warn({ err: describe(err) }, 'HMC logoff failed');
+      return false;
+    }
+    await this.release(sessionId);
+    return true;
+  }
+
+  /** Logs off every recorded session of this connection except the current one (left by a predecessor). */
+  private async logoffLeftovers(): Promise<void> {
+    const ledger = this.opts.ledger;
+    if (!ledger) return;
+    let recorded: readonly { baseUrl: string; sessionId: string }[];
+    try {
+      recorded = await ledger.recorded();
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'cannot read the HMC session ledger; not logging off leftovers');
+      return;
+    }
+    const leftovers = recorded.filter(
+      (r) => r.sessionId !== this.info?.sessionId && this.hosts.includes(r.baseUrl),
+    );
+    if (leftovers.length === 0) return;
+    const done = await Promise.all(leftovers.map((r) => this.logoff(r.baseUrl, r.sessionId)));
+    this.log.info(
+      { loggedOff: done.filter(Boolean).length, left: done.filter((d) => !d).length },
+      'logged off HMC sessions a previous operator process left',
+    );
+  }
+
+  private async release(sessionId: string): Promise<void> {
+    await this.opts.ledger?.release(sessionId).catch((err: unknown) => {
+      this.log.warn({ err: String(err) }, 'cannot update the HMC session ledger');
+    });
   }
 
   private async relogon(expiredSessionId: string): Promise<void> {
     if (this.info && this.info.sessionId !== expiredSessionId) return; // another request renewed it
     if (this.info?.sessionId === expiredSessionId) this.info = undefined;
+    await this.release(expiredSessionId);
     this.metrics?.relogons.inc({ hmc: this.label });
     this.log.info('HMC session expired (403.4/403.5), logging on again');
     await this.singleFlightLogon();
@@ -294,17 +363,30 @@ export class HmcSession {
 
   private async doLogon(): Promise<SessionInfo> {
     const baseUrl = this.baseUrl ?? (await this.selectHost());
-    const credentials = { userid: this.opts.userid, password: this.opts.password };
+    await this.logoffLeftovers();
     let res: RawResponse | undefined;
+    let refreshed = false;
     for (let attempt = 1; ; attempt++) {
       let error: HmcError;
       try {
+        const credentials = { userid: this.opts.userid, password: this.password };
         res = await this.send('POST', baseUrl, '/api/sessions', credentials, undefined);
         if (res.status < 400) break;
         error = toHttpError('POST', '/api/sessions', res);
       } catch (err) {
         if (!(err instanceof HmcError)) throw err;
         error = err;
+      }
+      if (isLogonRefused(error) && !refreshed && this.opts.refreshPassword) {
+        // The password may have been rotated since this session object was made: re-read it once.
+        refreshed = true;
+        const fresh = await this.opts.refreshPassword().catch(() => undefined);
+        if (fresh !== undefined && fresh !== this.password) {
+          this.password = fresh;
+          this.log.info('HMC logon refused; retrying with the re-read password');
+          attempt--;
+          continue;
+        }
       }
       // Logon creates a session: repeat it only when the HMC cannot have created one.
       if (attempt >= this.retry.maxAttempts || !retryable(error, false)) {
@@ -326,7 +408,14 @@ export class HmcSession {
       jobNotificationTopic: b['job-notification-topic'] as string,
       apiVersion: { major: Number(b['api-major-version'] ?? 0), minor: Number(b['api-minor-version'] ?? 0) },
     };
-    if (this.closed) throw new HmcClosedError('HMC session closed during logon');
+    // Written down before first use: a process killed from here on leaves a session its successor logs off.
+    await this.opts.ledger?.record({ baseUrl, sessionId: info.sessionId }).catch((err: unknown) => {
+      this.log.warn({ err: String(err) }, 'cannot record the HMC session in the ledger');
+    });
+    if (this.closed) {
+      await this.logoff(baseUrl, info.sessionId);
+      throw new HmcClosedError('HMC session closed during logon');
+    }
     this.info = info;
     this.log.info({ userid: this.opts.userid, host: new URL(baseUrl).host }, 'logged on to the HMC');
     for (const listener of this.listeners) listener(info);
@@ -405,6 +494,13 @@ export class HmcSession {
       }
     });
   }
+}
+
+/** 401, or 403.0 on logon: the userid/password pair was refused. */
+function isLogonRefused(err: HmcError): boolean {
+  return (
+    err instanceof HmcHttpError && (err.httpStatus === 401 || (err.httpStatus === 403 && err.reason === 0))
+  );
 }
 
 function describe(err: unknown): { name: string; code?: string; message: string } {

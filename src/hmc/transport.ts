@@ -21,6 +21,8 @@ export interface TransportOptions {
   readonly insecureSkipTLSVerify?: boolean;
   /** Upper bound of open sockets per HMC. */
   readonly maxSockets: number;
+  /** Where the CA bundle is configured, named in TLS verification errors (default: "the HMC CA bundle"). */
+  readonly caSetting?: string;
 }
 
 export interface RawRequest {
@@ -61,8 +63,10 @@ const BEFORE_SEND_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EH
 export class HttpTransport {
   private readonly agent: https.Agent;
   private readonly http: AxiosInstance;
+  private readonly caSetting: string;
 
   constructor(opts: TransportOptions) {
+    this.caSetting = opts.caSetting ?? 'the HMC CA bundle';
     this.agent = new https.Agent({
       keepAlive: true,
       maxSockets: opts.maxSockets,
@@ -110,7 +114,7 @@ export class HttpTransport {
           requestUri: req.uri,
         });
       }
-      throw mapTransportError(err, req);
+      throw mapTransportError(err, req, this.caSetting);
     } finally {
       clearTimeout(timeout);
       req.signal?.removeEventListener('abort', onCallerAbort);
@@ -134,7 +138,7 @@ function parseBody(data: string | undefined, contentType: string): unknown {
   return data;
 }
 
-function mapTransportError(err: unknown, req: RawRequest): HmcConnectionError {
+function mapTransportError(err: unknown, req: RawRequest, caSetting: string): HmcConnectionError {
   const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = e.cause?.code ?? e.code;
   const detail = e.cause?.message ?? e.message ?? 'unknown error';
@@ -144,7 +148,11 @@ function mapTransportError(err: unknown, req: RawRequest): HmcConnectionError {
     code !== undefined &&
     (TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))
   ) {
-    return new HmcTlsError({ host, message, causeCode: code, beforeSend: true });
+    const hint =
+      code.includes('ALTNAME') || code === 'HOSTNAME_MISMATCH'
+        ? 'the HMC host name is not in its certificate: use a name the certificate lists'
+        : `the HMC certificate is not trusted: put the CA that signed it into ${caSetting}`;
+    return new HmcTlsError({ host, message: `${message}; ${hint}`, causeCode: code, beforeSend: true });
   }
   return new HmcConnectionError({
     host,

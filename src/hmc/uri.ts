@@ -41,6 +41,7 @@ const COLLECTIONS = new Set([
   'sessions',
   'storage-groups',
   'storage-volumes',
+  'virtual-storage-resources',
   'console',
 ]);
 const LITERALS = new Set(['operations', 'this-session']);

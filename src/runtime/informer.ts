@@ -2,6 +2,7 @@ import { ListWatch, type KubeConfig, type KubernetesObject, type ListPromise } f
 import type { Logger } from 'pino';
 import { exponentialBackoff } from './backoff.js';
 import { realClock, type Clock } from './clock.js';
+import { errorSummary } from './error-summary.js';
 import { silentLogger } from './silent-logger.js';
 import { SupervisedWatch } from './supervised-watch.js';
 
@@ -272,7 +273,12 @@ export class SupervisedInformer<T extends KubernetesObject> {
     this.expectedAbort = false;
     const delay = expected ? 0 : this.backoff(this.attempt++);
     if (!expected) {
-      this.log.warn({ err, delayMs: Math.round(delay) }, 'informer stopped with an error; restarting');
+      // One short line (the full error at debug): a transient start-up error must not flood the log.
+      this.log.warn(
+        { error: errorSummary(err), delayMs: Math.round(delay) },
+        'informer stopped with an error; restarting',
+      );
+      this.log.debug({ err }, 'informer error');
     }
     this.touch();
     void this.clock.sleep(delay, this.stopController.signal).then(async () => {

@@ -291,9 +291,9 @@ describe('invalid specs are rejected at admission with a message naming the fiel
       /spec\.memory: Invalid value: \"object\": spec\.memory\.maximumMiB must be >= spec\.memory\.initialMiB/,
     ],
     [
-      'initialMiB 0',
-      variant(partition, (s) => (s.memory = { initialMiB: 0, maximumMiB: 2048 })),
-      /spec\.memory\.initialMiB: Invalid value: 0: .*greater than or equal to 1/,
+      'initialMiB below what a partition can start with',
+      variant(partition, (s) => (s.memory = { initialMiB: 256, maximumMiB: 2048 })),
+      /spec\.memory\.initialMiB: Invalid value: 256: .*greater than or equal to 512/,
     ],
     ['ifls 0', variant(partition, (s) => (s.processors.ifls = 0)), /spec\.processors\.ifls: Invalid value/],
     [

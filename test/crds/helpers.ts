@@ -24,6 +24,7 @@ export const pluralOf: Record<Kind, string> = {
   [KIND.Partition]: PLURAL.Partition,
   [KIND.PartitionNic]: PLURAL.PartitionNic,
   [KIND.PartitionHba]: PLURAL.PartitionHba,
+  [KIND.StorageGroup]: PLURAL.StorageGroup,
 };
 
 export async function waitEstablished(kc: k8s.KubeConfig, names: string[]): Promise<void> {

@@ -44,8 +44,10 @@ describe('kubectl', () => {
     const out = await explain('partitions.spec.memory.maximumMiB', /at least initialMiB/);
     expect(out).toMatch(/Maximum memory in MiB \(maximum-memory\), at least initialMiB/);
     expect(out).toMatch(/<integer>/);
-    const boot = await explain('partitions.spec.boot.type', /FcpVolume/);
-    expect(boot).toMatch(/None \(default; a started partition ends paused\) or FcpVolume/);
+    const boot = await explain('partitions.spec.boot.type', /StorageVolume/);
+    expect(boot).toMatch(/None \(default; a started partition ends paused\), FcpVolume .* or StorageVolume/);
+    const sg = await explain('dpmsg.spec.volumes.usage', /boot/);
+    expect(sg).toMatch(/boot \(a partition may boot from it\) or data \(default\)/);
     const mac = await explain('pnic.spec.mac', /locally administered/);
     expect(mac).toMatch(/locally administered unicast/);
     const subset = await explain('cpcsub.spec.hmc.port', /TCP port/);

@@ -4,7 +4,12 @@ import yaml from 'js-yaml';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OPERATOR_RULES, NOVA_BRIDGE_RULES, leaderElectionRules } from './expected-rbac.js';
+import {
+  OPERATOR_RULES,
+  NOVA_BRIDGE_RULES,
+  leaderElectionRules,
+  sessionLedgerRules,
+} from './expected-rbac.js';
 import {
   type KubeObject,
   chartDir,
@@ -126,8 +131,11 @@ describe('default values', () => {
       'PodDisruptionBudget',
       'Role',
       'Role',
+      'Role',
       'RoleBinding',
       'RoleBinding',
+      'RoleBinding',
+      'Secret',
       'Service',
       'ServiceAccount',
     ]);
@@ -142,6 +150,8 @@ describe('default values', () => {
       '--concurrency=4',
       '--metrics-port=8080',
       '--log-level=info',
+      '--session-secret=r1-dpm-operator-hmc-sessions',
+      '--shutdown-timeout=25',
       '--cpc-subset-selector=app.kubernetes.io/instance=r1',
       '--leader-elect',
       `--leader-election-namespace=${NS}`,
@@ -191,7 +201,14 @@ describe('default values', () => {
     expect(role.rules).toEqual(OPERATOR_RULES);
     const le = findOne(objects, 'Role', 'r1-dpm-operator-leader-election') as Rbac;
     expect(le.rules).toEqual(leaderElectionRules('r1-dpm-operator'));
-    for (const name of ['r1-dpm-operator', 'r1-dpm-operator-leader-election']) {
+    const ledger = findOne(objects, 'Role', 'r1-dpm-operator-hmc-sessions') as Rbac;
+    expect(ledger.rules).toEqual(sessionLedgerRules('r1-dpm-operator-hmc-sessions'));
+    expect(findOne(objects, 'Secret', 'r1-dpm-operator-hmc-sessions')).toBeDefined();
+    for (const name of [
+      'r1-dpm-operator',
+      'r1-dpm-operator-leader-election',
+      'r1-dpm-operator-hmc-sessions',
+    ]) {
       const rb = findOne(objects, 'RoleBinding', name) as Rbac;
       expect(rb.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name });
       expect(rb.subjects).toEqual([{ kind: 'ServiceAccount', name: 'r1-dpm-operator', namespace: NS }]);
@@ -292,8 +309,12 @@ describe('value sets', () => {
     });
     expect(crb.subjects).toEqual([{ kind: 'ServiceAccount', name: 'lab-dpm-operator', namespace: NS }]);
     const roles = objects.filter((o) => o.kind === 'Role') as Rbac[];
-    expect(roles.map((r) => r.metadata.name)).toEqual(['lab-dpm-operator-leader-election']);
-    expect(roles[0]!.rules).toEqual(leaderElectionRules('lab-dpm-operator'));
+    expect(roles.map((r) => r.metadata.name)).toEqual([
+      'lab-dpm-operator-hmc-sessions',
+      'lab-dpm-operator-leader-election',
+    ]);
+    expect(roles[0]!.rules).toEqual(sessionLedgerRules('lab-dpm-operator-hmc-sessions'));
+    expect(roles[1]!.rules).toEqual(leaderElectionRules('lab-dpm-operator'));
     const args = container(findOne(objects, 'Deployment')).args;
     expect(args.some((a) => a.startsWith('--namespaces'))).toBe(false);
     expect(args).toContain(`--leader-election-namespace=${NS}`);
@@ -344,7 +365,10 @@ describe('value sets', () => {
 
   it('existingSecret: no Secrets rendered; the CpcSubsets and the bridge use the given ones', async () => {
     const objects = await renderChart(valueSets.existingSecret!, 'lab', NS);
-    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+    // Only the operator's own session ledger; no credentials Secret.
+    expect(objects.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name)).toEqual([
+      'lab-dpm-operator-hmc-sessions',
+    ]);
     const sub = findOne(objects, 'CpcSubset', 'lab') as KubeObject & {
       spec: { hmc: { credentialsSecretRef: { name: string } } };
     };

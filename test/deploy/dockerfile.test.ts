@@ -1,9 +1,8 @@
-// The Dockerfile cannot be built here (no container engine): check it by parsing it, and rehearse its
-// runtime stage: production dependencies only + the compiled dist/src must run the CLI.
-import { cp, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// The Dockerfile's rules, checked by parsing it (fast, no container engine). The image itself is built
+// and run by the image tier (npm run test:image: tools/image.sh + test/image with podman).
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { repoRoot, run } from './helpers.js';
+import { repoRoot } from './helpers.js';
 
 interface Instruction {
   op: string;
@@ -53,41 +52,71 @@ function parseDockerfile(text: string): { args: Map<string, string>; stages: Sta
 }
 
 describe('Dockerfile', () => {
+  let text: string;
   let df: ReturnType<typeof parseDockerfile>;
   let runtime: Stage;
   beforeAll(async () => {
-    df = parseDockerfile(await readFile(join(repoRoot, 'Dockerfile'), 'utf8'));
+    text = await readFile(join(repoRoot, 'Dockerfile'), 'utf8');
+    df = parseDockerfile(text);
     runtime = df.stages.at(-1)!;
   });
   const ops = (s: Stage, op: string) => s.body.filter((i) => i.op === op).map((i) => i.args);
+  const stage = (name: string) => df.stages.find((s) => s.name === name)!;
 
-  it('is multi-stage on a current Node LTS image pinned by exact version', () => {
-    expect(df.stages.length).toBeGreaterThanOrEqual(2);
-    const image = df.args.get('NODE_IMAGE');
-    expect(image).toMatch(/^node:24\.\d+\.\d+-(bookworm|trixie)-slim$/);
-    for (const s of df.stages) expect(s.from).toBe('${NODE_IMAGE}');
+  it('is multi-stage on a current Node LTS image pinned by exact version, the base image a build ARG', () => {
+    expect(df.stages.length).toBeGreaterThanOrEqual(3);
+    expect(df.args.get('NODE_IMAGE')).toMatch(/^node:24\.\d+\.\d+-(bookworm|trixie)-slim$/);
+    // The runtime may be the same Node without npm (tools/image.sh); by default it is NODE_IMAGE.
+    expect(df.args.get('RUNTIME_IMAGE')).toBe('${NODE_IMAGE}');
+    const names = df.stages.map((s) => s.name);
+    for (const s of df.stages) expect(['${NODE_IMAGE}', '${RUNTIME_IMAGE}', ...names]).toContain(s.from);
+    expect(runtime.from).toBe('${RUNTIME_IMAGE}');
+    // A `# syntax=` line would make BuildKit pull a frontend image.
+    expect(text).not.toMatch(/^#\s*syntax=/m);
   });
 
-  it('builds with dev dependencies and installs only production dependencies for the runtime', () => {
-    const build = df.stages.find((s) => ops(s, 'RUN').some((r) => r.includes('npm run build')))!;
-    expect(build).toBeDefined();
-    expect(ops(build, 'RUN').some((r) => /npm ci(?!.*--omit=dev)/.test(r))).toBe(true);
-    const deps = df.stages.find((s) => ops(s, 'RUN').some((r) => r.includes('npm ci --omit=dev')))!;
-    expect(deps).toBeDefined();
+  it('installs production dependencies from the lock file, and only the compiler for the build', () => {
+    const deps = stage('deps');
+    expect(ops(deps, 'RUN').some((r) => /npm ci --omit=dev\b/.test(r))).toBe(true);
+    // Keyed on the lock file alone: package.json there is the lock's root entry (scripts may change).
+    expect(ops(deps, 'COPY')).toEqual(['package-lock.json ./']);
+    const build = stage('build');
+    expect(build.from).toBe('deps');
+    const runs = ops(build, 'RUN').join('\n');
+    expect(runs).not.toMatch(/npm ci(?! --omit=dev)/);
+    // typescript and the @types packages at the lock file's versions, nothing else of the dev tree.
+    expect(runs).toMatch(/\['typescript', '@types\/node', '@types\/js-yaml'\]/);
+    expect(runs).toContain("require('/src/package-lock.json')");
+    expect(runs).toMatch(/tsc -p tsconfig\.build\.json/);
+    expect(runs).toContain('rm -rf ../dist/src/devenv');
     const copies = ops(runtime, 'COPY');
-    expect(copies).toContain(`--from=${deps.name} --chown=0:0 /app/node_modules ./node_modules`);
-    expect(copies.some((c) => c.startsWith(`--from=${build.name} `) && c.endsWith(' ./dist/src'))).toBe(true);
+    expect(copies).toContain('--from=deps --chown=0:0 /src/node_modules ./node_modules');
+    expect(copies.some((c) => c.startsWith('--from=build ') && c.endsWith(' ./dist/src'))).toBe(true);
     // Nothing from the build context reaches the runtime stage directly (no sources, no tests).
     expect(copies.filter((c) => !c.startsWith('--from='))).toEqual([]);
-    expect(ops(runtime, 'RUN').join(' ')).not.toContain('npm ci');
+    expect(ops(runtime, 'RUN').join(' ')).not.toContain('npm ');
+  });
+
+  it('takes the registry CA only as a build secret, never as a layer', () => {
+    for (const s of df.stages) {
+      for (const r of ops(s, 'RUN').filter((x) => x.includes('npm '))) {
+        if (!/npm (ci|install)/.test(r)) continue;
+        expect(r).toContain('--mount=type=secret,id=npm-ca');
+      }
+      for (const c of ops(s, 'COPY')) expect(c).not.toMatch(/\.(crt|pem)\b|ca-certificates/);
+    }
   });
 
   it('runs as a numeric non-root user with tini as PID 1 and the CLI as entrypoint', () => {
     const user = ops(runtime, 'USER');
     expect(user).toHaveLength(1);
-    const [uid] = user[0]!.split(':');
-    expect(Number(uid)).toBeGreaterThan(0);
-    expect(ops(runtime, 'RUN').some((r) => /apt-get install .*\btini\b/.test(r))).toBe(true);
+    const [uid, gid] = user[0]!.split(':');
+    expect(Number(uid)).toBe(65532);
+    expect(Number(gid)).toBe(65532);
+    // tini: from the base image when it has it (tools/image.sh's), else from Debian.
+    expect(
+      ops(runtime, 'RUN').some((r) => /\[ -x \/usr\/bin\/tini \] \|\|.*apt-get install .*\btini\b/.test(r)),
+    ).toBe(true);
     expect(JSON.parse(ops(runtime, 'ENTRYPOINT')[0]!)).toEqual([
       '/usr/bin/tini',
       '--',
@@ -96,6 +125,9 @@ describe('Dockerfile', () => {
     ]);
     expect(JSON.parse(ops(runtime, 'CMD')[0]!)).toEqual(['run']);
     expect(ops(runtime, 'ENV')).toContain('NODE_ENV=production');
+    // Ports are published per command; an EXPOSEd port that is not published stalls testcontainers
+    // on podman 4.3 (issue 12).
+    expect(ops(runtime, 'EXPOSE')).toEqual([]);
   });
 
   it('.dockerignore lets in only what the build copies', async () => {
@@ -113,60 +145,4 @@ describe('Dockerfile', () => {
     for (const never of ['test', 'node_modules', 'dist', '.git', 'deploy', 'tools'])
       expect(allowed).not.toContain(never);
   });
-
-  it('the runtime stage works: production node_modules + compiled dist/src run the CLI', async () => {
-    const app = await mkdtemp(join(tmpdir(), 'dpm-image-'));
-    try {
-      // Stage "build": compile into the rehearsal directory, copy non-TypeScript assets alongside.
-      const tsc = await run(process.execPath, [
-        join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'),
-        '-p',
-        join(repoRoot, 'tsconfig.build.json'),
-        '--outDir',
-        join(app, 'dist'),
-      ]);
-      expect(await stat(join(app, 'dist', 'src', 'cli.js')).then(() => true)).toBe(true);
-      if (tsc.code !== 0) process.stderr.write(`tsc reported (others' work in progress?):\n${tsc.stdout}\n`);
-      const assets = await run('bash', [
-        '-c',
-        `cd "$1/src" && find . -type f ! -name '*.ts' -exec cp --parents {} "$0" \\;`,
-        join(app, 'dist', 'src'),
-        repoRoot,
-      ]);
-      expect(assets.code).toBe(0);
-      expect((await stat(join(app, 'dist', 'src', 'hmc-simulator', 'seed', 'z16.yaml'))).isFile()).toBe(true);
-      // Stage "deps": production dependencies only, from the lock file (npm's cache first).
-      await cp(join(repoRoot, 'package.json'), join(app, 'package.json'));
-      await cp(join(repoRoot, 'package-lock.json'), join(app, 'package-lock.json'));
-      await mkdir(join(app, 'node_modules'));
-      const ci = await run('npm', [
-        'ci',
-        '--omit=dev',
-        '--ignore-scripts',
-        '--offline',
-        '--no-audit',
-        '--no-fund',
-        '--prefix',
-        app,
-      ]);
-      expect(ci.stderr).not.toMatch(/ERR!/);
-      expect(ci.code).toBe(0);
-      for (const dev of ['jest', 'typescript', 'tsx', 'testcontainers', '@aws-cdk']) {
-        await expect(stat(join(app, 'node_modules', dev))).rejects.toThrow();
-      }
-      // Runtime: node dist/src/cli.js, from /app, with nothing else.
-      const env = { PATH: process.env.PATH, NODE_ENV: 'production' };
-      const help = await run(process.execPath, [join(app, 'dist', 'src', 'cli.js'), '--help'], { env });
-      expect(help.stderr).toBe('');
-      expect(help.stdout).toContain('dpm-operator');
-      for (const cmd of ['run', 'hmc-sim', 'nova-bridge']) expect(help.stdout).toContain(cmd);
-      const runHelp = await run(process.execPath, [join(app, 'dist', 'src', 'cli.js'), 'run', '--help'], {
-        env,
-      });
-      expect(runHelp.code).toBe(0);
-      expect(runHelp.stdout).toContain('--metrics-port');
-    } finally {
-      await rm(app, { recursive: true, force: true });
-    }
-  }, 300000);
 });

@@ -1,7 +1,7 @@
 // The operator's Kubernetes footprint, written down independently of the chart: the chart's RBAC must
 // grant exactly this (brief: "what the operator's code does in Kubernetes").
 
-export const CR_RESOURCES = ['cpcsubsets', 'partitions', 'partitionnics', 'partitionhbas'];
+export const CR_RESOURCES = ['cpcsubsets', 'partitions', 'partitionnics', 'partitionhbas', 'storagegroups'];
 
 export const OPERATOR_RULES = [
   {
@@ -14,7 +14,8 @@ export const OPERATOR_RULES = [
     resources: CR_RESOURCES.map((r) => `${r}/status`),
     verbs: ['get', 'update', 'patch'],
   },
-  { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
+  // Credentials Secrets are read by name when a CpcSubset is checked: never listed or watched.
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
 ];
@@ -27,6 +28,11 @@ export const leaderElectionRules = (leaseName: string) => [
     resourceNames: [leaseName],
     verbs: ['get', 'update'],
   },
+];
+
+/** The HMC session ledger: one Secret the chart creates, read and patched by name only. */
+export const sessionLedgerRules = (secretName: string) => [
+  { apiGroups: [''], resources: ['secrets'], resourceNames: [secretName], verbs: ['get', 'patch'] },
 ];
 
 export const NOVA_BRIDGE_RULES = [

@@ -152,7 +152,7 @@ async function applyCrdFiles(files: string[], names: string[]): Promise<void> {
   }
 }
 
-export const CRD_NAMES = ['cpcsubsets', 'partitions', 'partitionnics', 'partitionhbas'].map(
+export const CRD_NAMES = ['cpcsubsets', 'partitions', 'partitionnics', 'partitionhbas', 'storagegroups'].map(
   (p) => `${p}.dpm.operator.dev`,
 );
 

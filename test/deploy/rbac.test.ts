@@ -73,12 +73,17 @@ function operatorNeeds(ns: string): Access[] {
     for (const verb of ['get', 'update', 'patch'])
       a.push({ verb, group: G, resource, subresource: 'status', namespace: ns });
   }
-  for (const verb of ['get', 'list', 'watch']) a.push({ verb, resource: 'secrets', namespace: ns });
+  a.push({ verb: 'get', resource: 'secrets', namespace: ns, name: 'lab-dpm-operator-hmc' });
   for (const verb of ['create', 'patch']) {
     a.push({ verb, resource: 'events', namespace: ns });
     a.push({ verb, group: 'events.k8s.io', resource: 'events', namespace: ns });
   }
   return a;
+}
+
+/** The HMC session ledger Secret of a release: get and patch by name, at home only. */
+function ledgerNeeds(ns: string, secret: string): Access[] {
+  return ['get', 'patch'].map((verb) => ({ verb, resource: 'secrets', namespace: ns, name: secret }));
 }
 
 function leaseNeeds(ns: string, lease: string): Access[] {
@@ -95,6 +100,10 @@ function neverOperator(ns: string): Access[] {
     { verb: 'delete', resource: 'secrets', namespace: ns },
     { verb: 'create', resource: 'secrets', namespace: ns },
     { verb: 'update', resource: 'secrets', namespace: ns },
+    // Secrets are read by name: no list or watch (the operator used to cache every Secret).
+    { verb: 'list', resource: 'secrets', namespace: ns },
+    { verb: 'watch', resource: 'secrets', namespace: ns },
+    { verb: 'patch', resource: 'secrets', namespace: ns, name: 'lab-dpm-operator-hmc' },
     { verb: 'create', resource: 'pods', namespace: ns },
     { verb: 'list', resource: 'pods', namespace: ns },
     { verb: 'get', resource: 'configmaps', namespace: ns },
@@ -132,7 +141,11 @@ describe('operator RBAC, namespaced (default)', () => {
   });
 
   it('allows every request the operator makes in the release namespace', async () => {
-    await expectAllowed(sa, [...operatorNeeds(ns), ...leaseNeeds(ns, 'lab-dpm-operator')]);
+    await expectAllowed(sa, [
+      ...operatorNeeds(ns),
+      ...leaseNeeds(ns, 'lab-dpm-operator'),
+      ...ledgerNeeds(ns, 'lab-dpm-operator-hmc-sessions'),
+    ]);
   });
 
   it('denies everything outside it, including all of another namespace', async () => {
@@ -140,6 +153,7 @@ describe('operator RBAC, namespaced (default)', () => {
       ...neverOperator(ns),
       ...operatorNeeds(other),
       ...leaseNeeds(other, 'lab-dpm-operator'),
+      ...ledgerNeeds(other, 'lab-dpm-operator-hmc-sessions'),
       {
         verb: 'get',
         group: 'coordination.k8s.io',
@@ -167,6 +181,22 @@ describe('operator RBAC, namespaced (default)', () => {
     expect(subsets.items.map((i) => i.metadata.name).sort()).toEqual(['cpca-prod', 'cpcb-test']);
     expect(await code(core.readNamespacedSecret({ name: 'lab-dpm-operator-hmc', namespace: ns }))).toBe(200);
     expect(await code(core.listNamespacedSecret({ namespace: other }))).toBe(403);
+    expect(await code(core.listNamespacedSecret({ namespace: ns }))).toBe(403);
+    // The session ledger: read and patched by name, nothing else.
+    const ledger = { name: 'lab-dpm-operator-hmc-sessions', namespace: ns };
+    expect(await code(core.readNamespacedSecret(ledger))).toBe(200);
+    const patch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+    expect(await code(core.patchNamespacedSecret({ ...ledger, body: { data: { k: 'eA==' } } }, patch))).toBe(
+      200,
+    );
+    expect(
+      await code(
+        core.patchNamespacedSecret(
+          { name: 'lab-dpm-operator-hmc', namespace: ns, body: { data: { k: 'eA==' } } },
+          patch,
+        ),
+      ),
+    ).toBe(403);
     expect(await code(list(other, 'partitions'))).toBe(403);
     expect(await code(core.deleteNamespacedSecret({ name: 'lab-dpm-operator-hmc', namespace: ns }))).toBe(
       403,
@@ -203,7 +233,10 @@ describe('operator RBAC, namespaced (default)', () => {
     const as = `--as=system:serviceaccount:${ns}:lab-dpm-operator`;
     const canI = async (...args: string[]) => (await kubectl(['auth', 'can-i', as, ...args])).stdout.trim();
     expect(await canI('patch', 'partitions.dpm.operator.dev/status', '-n', ns)).toBe('yes');
-    expect(await canI('watch', 'secrets', '-n', ns)).toBe('yes');
+    expect(await canI('get', 'secrets', '-n', ns)).toBe('yes');
+    expect(await canI('watch', 'secrets', '-n', ns)).toBe('no');
+    expect(await canI('patch', 'secrets/lab-dpm-operator-hmc-sessions', '-n', ns)).toBe('yes');
+    expect(await canI('patch', 'secrets/lab-dpm-operator-hmc', '-n', ns)).toBe('no');
     expect(await canI('delete', 'secrets', '-n', ns)).toBe('no');
     expect(await canI('list', 'secrets', '-n', other)).toBe('no');
     expect(await canI('create', 'pods', '-n', ns)).toBe('no');
@@ -227,6 +260,7 @@ describe('operator RBAC, rbac.clusterWide', () => {
       ...operatorNeeds(ns),
       ...operatorNeeds(other),
       ...leaseNeeds(ns, 'wide-dpm-operator'),
+      ...ledgerNeeds(ns, 'wide-dpm-operator-hmc-sessions'),
     ]);
     expect(
       await code(
@@ -242,6 +276,8 @@ describe('operator RBAC, rbac.clusterWide', () => {
       ...neverOperator(ns),
       ...neverOperator(other),
       ...leaseNeeds(other, 'wide-dpm-operator'),
+      // (get of any Secret is cluster-wide here: the CpcSubsets' credentials may be anywhere)
+      ...ledgerNeeds(other, 'wide-dpm-operator-hmc-sessions').filter((a) => a.verb === 'patch'),
     ]);
   });
 });

@@ -34,6 +34,16 @@ describe('TLS verification', () => {
     expect(await routeCount(sim, 'POST /api/sessions')).toBe(0);
   });
 
+  test('the error names the CA setting to fix', async () => {
+    const caSetting = 'key "ca.crt" of Secret ns/hmc (Helm value hmc.caBundle)';
+    const err = await HmcClient.connect(clientOptions(sim, { ca: other.caPem, caSetting })).catch(
+      (e: unknown) => e,
+    );
+    expect((err as Error).message).toContain(`put the CA that signed it into ${caSetting}`);
+    const plain = await HmcClient.connect(clientOptions(sim, { ca: other.caPem })).catch((e: unknown) => e);
+    expect((plain as Error).message).toContain('the HMC CA bundle');
+  });
+
   test('is on by default: no CA given means the self-signed HMC certificate is rejected', async () => {
     const s = new HmcSession({ hosts: [sim.url], userid: sim.userid, password: sim.password });
     await expect(s.logon()).rejects.toBeInstanceOf(HmcTlsError);

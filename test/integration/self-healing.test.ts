@@ -117,8 +117,10 @@ describe('self-healing', () => {
 });
 
 describe('credential rotation', () => {
-  it('opens a new HMC session when the Secret changes and logs the old one off', async () => {
-    const env = await startOperatorEnv();
+  // Secrets are read by name, never watched: a changed Secret is picked up by the CpcSubset's periodic
+  // re-check (here every 3 s; 10 min by default) and by a refused logon (test/hmc-client/session-ledger).
+  it('opens a new HMC session when the Secret changed at the next re-check and logs the old one off', async () => {
+    const env = await startOperatorEnv({ subsetResyncMs: 3000 });
     try {
       const objs = await sampleObjects(env.sim, ['00-hmc-credentials.yaml', '01-cpcsubset.yaml']);
       await applyObjects(env.kc, env.ns, objs);

@@ -32,6 +32,7 @@ function desired(over: Partial<DesiredPartition> = {}): DesiredPartition {
       lun: '0001000000000000',
     },
     updateStrategy: 'WhileStopped',
+    storageGroups: [],
     nics: [
       {
         crName: 'nic-0',
@@ -107,6 +108,7 @@ function observed(over: Partial<ObservedPartition> = {}): ObservedPartition {
     bootWwpn: '500507680b2145f0',
     bootLun: '1000000000000',
     bootOsSpecificParameters: '0001,0,020000000001;0004,1,020000000002;',
+    storageGroupUris: [],
     nics,
     hbas,
     ...over,

@@ -1,7 +1,8 @@
 // Observe a CpcSubset: the CR and its Partitions from the caches; the CPC and the owned partition list from the
 // HMC when a check is due (two requests), otherwise nothing from the HMC (usage follows the Partitions).
 import type { Logger } from 'pino';
-import type { CpcSubset, Partition } from '../../crds/index.js';
+import type { CpcSubset, Partition, StorageModel } from '../../crds/index.js';
+import { cpcFeatureEnabled } from '../../hmc/cpc.js';
 import type { HmcConnection } from '../connections.js';
 import type { PartitionRef } from '../hmc-gateway.js';
 import type { KubeWriter } from '../kube.js';
@@ -33,6 +34,12 @@ export interface CpcProps {
   'processor-count-ifl'?: number;
   'storage-customer'?: number;
   'maximum-partitions'?: number;
+  'available-features-list'?: ReadonlyArray<{ name: string; state: boolean }>;
+}
+
+/** StorageGroups when the CPC has dpm-storage-management on (then HBAs do not exist), Hbas otherwise. */
+export function storageModelOf(cpc: Pick<CpcProps, 'available-features-list'>): StorageModel {
+  return cpcFeatureEnabled(cpc, 'dpm-storage-management') ? 'StorageGroups' : 'Hbas';
 }
 
 /** The last HMC check of a subset, kept by the reconciler between passes. */

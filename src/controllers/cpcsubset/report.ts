@@ -7,7 +7,7 @@ import {
   type CpcSubsetStatus,
 } from '../../crds/index.js';
 import type { Reason } from '../../crds/reasons.js';
-import type { CpcSubsetDeps } from './observe.js';
+import { storageModelOf, type CpcSubsetDeps } from './observe.js';
 import type { SubsetPlan } from './plan.js';
 
 function conditions(subset: CpcSubset, ready: ['True' | 'False', Reason, string], now: Date): Condition[] {
@@ -50,6 +50,7 @@ export async function reportSubset(
         cpcName: plan.cpc.name,
         seVersion: plan.cpc['se-version'],
         dpmEnabled: plan.cpc['dpm-enabled'] === true,
+        storageModel: storageModelOf(plan.cpc),
         capacity: {
           ifls: plan.cpc['processor-count-ifl'],
           memoryMiB: plan.cpc['storage-customer'],
@@ -70,6 +71,7 @@ export async function reportSubset(
               cpcUri: plan.cpc['object-uri'],
               cpcName: plan.cpc.name,
               dpmEnabled: plan.cpc['dpm-enabled'] === true,
+              storageModel: storageModelOf(plan.cpc),
             }
           : {}),
         observedGeneration: subset.metadata.generation,

@@ -62,6 +62,14 @@ async function perform(action: Action, s: PartitionSnapshot, d: PartitionDeps): 
     case 'add-finalizer':
       await d.writer.addFinalizer(self, s.cr);
       return { ok: true };
+    case 'attach-storage-group':
+      // The HMC creates the virtual storage resources (device numbers + virtual WWPNs) on attach.
+      await gw!.attachStorageGroup(puri, action.uri);
+      return { ok: true, event: normal('StorageGroupAttached', `attached storage group ${action.name}`) };
+    case 'detach-storage-group':
+      // Detached, never deleted: a shared group keeps serving its other partitions.
+      await gw!.detachStorageGroup(puri, action.uri);
+      return { ok: true, event: normal('StorageGroupDetached', `detached storage group ${action.name}`) };
     case 'update-partition':
       await gw!.update(puri, action.props);
       return {
@@ -83,6 +91,7 @@ async function perform(action: Action, s: PartitionSnapshot, d: PartitionDeps): 
     }
     case 'finish-job': {
       const { job, result } = action;
+      gw!.observeJobEnd(job, result.state, s.now);
       if (result.state !== 'lost') await gw!.finishJob(job.uri);
       const done = { pendingJob: null };
       if (result.state === 'failed') {

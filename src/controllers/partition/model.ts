@@ -26,8 +26,32 @@ export interface DesiredHba {
   deviceNumber?: string;
 }
 
+/** A storage group the partition must have attached (resolved to its HMC URI). */
+export interface DesiredStorageGroup {
+  /** As the spec names it: the HMC name, or the StorageGroup resource name. */
+  label: string;
+  /** Set when the group is a StorageGroup resource. */
+  ref?: string;
+  uri: string;
+  hmcName: string;
+}
+
+export interface ObservedStorageVolume {
+  uri: string;
+  name: string;
+  usage: string;
+  fulfillmentState: string;
+}
+
 export type DesiredBoot =
   | { type: 'None' }
+  | {
+      type: 'StorageVolume';
+      volumeUri: string;
+      volumeName: string;
+      groupLabel: string;
+      fulfillmentState: string;
+    }
   | {
       type: 'FcpVolume';
       /** Identifies the boot HBA: by PartitionHba CR name or by adapter port URI. */
@@ -49,6 +73,9 @@ export interface DesiredPartition {
   updateStrategy: 'WhileStopped' | 'RestartIfNeeded';
   nics: DesiredNic[];
   hbas: DesiredHba[];
+  storageGroups: DesiredStorageGroup[];
+  /** StorageGroups: the CPC has dpm-storage-management on, where HBAs do not exist. */
+  storageModel?: 'StorageGroups' | 'Hbas';
 }
 
 export interface ObservedNic {
@@ -83,6 +110,8 @@ export interface ObservedPartition {
   bootWwpn?: string;
   bootLun?: string;
   bootOsSpecificParameters: string;
+  bootStorageVolume?: string | null;
+  storageGroupUris: string[];
   nics: ObservedNic[];
   hbas: ObservedHba[];
 }
@@ -139,6 +168,9 @@ export type Action =
   | { kind: 'create-nic'; nic: DesiredNic; deviceNumber: string }
   | { kind: 'update-nic'; uri: string; props: HmcProps; crName: string }
   | { kind: 'delete-nic'; uri: string; name: string }
+  | { kind: 'attach-storage-group'; uri: string; name: string }
+  /** Only groups this operator attached (listed in status.storageGroups); never deletes a group. */
+  | { kind: 'detach-storage-group'; uri: string; name: string }
   /** The recorded job ended: delete its HMC job status (unless lost) and clear status.pendingJob. */
   | { kind: 'finish-job'; job: PendingJob; result: JobState }
   /** Our finalizer on a partition that exists on the HMC but not yet by our create (adoption, restart). */

@@ -9,13 +9,25 @@ import {
   type Partition,
   type PartitionHba,
   type PartitionNic,
+  type PartitionStorageGroupStatus,
+  type StorageGroup,
 } from '../../crds/index.js';
 import type { Reason } from '../../crds/reasons.js';
 import type { HmcGateway } from '../hmc-gateway.js';
 import type { KubeWriter } from '../kube.js';
 import { hbaHmcName, nicDescription, nicHmcName, partitionDescription, partitionHmcName } from '../naming.js';
 import type { EventSink, ReadCache } from '../outcome.js';
-import type { DesiredHba, DesiredNic, DesiredPartition, JobState, Observed, PendingJob } from './model.js';
+import type {
+  DesiredBoot,
+  DesiredHba,
+  DesiredNic,
+  DesiredPartition,
+  DesiredStorageGroup,
+  JobState,
+  Observed,
+  ObservedPartition,
+  PendingJob,
+} from './model.js';
 
 /** Annotation written before a create is sent: "a partition of this name may exist on the HMC". */
 export const ANNOTATION_CREATE_ATTEMPTED = 'dpm.operator.dev/create-attempted';
@@ -28,6 +40,8 @@ export interface PartitionDeps {
   nics: ReadCache<PartitionNic>;
   hbas: ReadCache<PartitionHba>;
   subsets: ReadCache<CpcSubset>;
+  /** StorageGroup resources (spec.storageGroups[].storageGroupRef); absent = none in this deployment. */
+  storageGroups?: ReadCache<StorageGroup>;
   gatewayFor(subset: CpcSubset): Promise<HmcGateway>;
   writer: KubeWriter;
   events: EventSink;
@@ -59,6 +73,8 @@ export interface PartitionSnapshot {
   desired: Resolved<DesiredPartition> | undefined;
   observed: Observed;
   job: { pending: PendingJob; state: JobState } | undefined;
+  /** status.storageGroups as observed this pass (undefined: not observed, keep what status has). */
+  storageStatus?: PartitionStorageGroupStatus[];
   now: Date;
   /** Handles for act (not data the plan reads). */
   gateway: HmcGateway | undefined;
@@ -120,7 +136,8 @@ export async function observe(d: PartitionDeps, key: string): Promise<Snapshot> 
   try {
     const gw = await d.gatewayFor(subset);
     snap.gateway = gw;
-    if (!deleting) snap.desired = await resolveDesired(cr, subset, snap.hmcName, nics, hbas, gw, cpcUri);
+    if (!deleting)
+      snap.desired = await resolveDesired(cr, subset, snap.hmcName, nics, hbas, gw, cpcUri, d.storageGroups);
     let observed = knownUri ? await gw.getPartition(knownUri) : undefined;
     if (!observed && mayExist) {
       // Create guard: only the deterministic name can tell whether a create whose answer was lost happened.
@@ -128,6 +145,8 @@ export async function observe(d: PartitionDeps, key: string): Promise<Snapshot> 
       if (ref) observed = await gw.getPartition(ref.uri);
     }
     snap.observed = observed ? { kind: 'present', partition: observed } : { kind: 'absent' };
+    if (observed && snap.desired?.ok)
+      snap.storageStatus = await storageStatus(gw, cr, snap.desired.value, observed);
     const pending = cr.status?.pendingJob;
     if (pending && observed) {
       snap.job = { pending, state: await observeJob(gw, pending, observed.status, snap.now, d.jobPollMs) };
@@ -155,6 +174,7 @@ async function observeJob(
   now: Date,
   pollMs = JOB_POLL_MS,
 ): Promise<JobState> {
+  if (gw.jobFinished(job.uri)) return { state: 'lost' }; // finished in an earlier pass; the cache lags
   if (SUCCEEDED[job.operation].has(partitionStatus)) return { state: 'succeeded' };
   const age = now.getTime() - Date.parse(job.submittedAt);
   // A completion seen while the partition still shows starting/stopping: its status notification follows.
@@ -173,8 +193,22 @@ async function resolveDesired(
   hbas: PartitionHba[],
   gw: HmcGateway,
   cpcUri: string,
+  storageGroups: ReadCache<StorageGroup> | undefined,
 ): Promise<Resolved<DesiredPartition>> {
   const subsetName = subset.metadata.name ?? '';
+  const storageModel = subset.status?.storageModel;
+  const liveHbas = hbas.filter((x) => !isDeleting(x));
+  if (storageModel === 'StorageGroups' && liveHbas.length > 0) {
+    return {
+      ok: false,
+      reason: 'HbaNotSupported',
+      message:
+        `PartitionHba ${liveHbas.map((h) => h.metadata.name).join(', ')}: CPC ${subset.status?.cpcName} has ` +
+        'dpm-storage-management on, where HBAs do not exist; attach FCP storage with spec.storageGroups instead',
+    };
+  }
+  const storage = await resolveStorage(cr, subset, gw, cpcUri, storageGroups);
+  if (!storage.ok) return storage;
   const desiredNics: DesiredNic[] = [];
   for (const n of nics.filter((x) => !isDeleting(x))) {
     const vs = n.spec.virtualSwitch;
@@ -260,6 +294,160 @@ async function resolveDesired(
       updateStrategy: cr.spec.updateStrategy ?? 'WhileStopped',
       nics: desiredNics,
       hbas: desiredHbas,
+      storageGroups: storage.value.groups,
+      ...(storage.value.boot ? { boot: storage.value.boot } : {}),
+      ...(storageModel ? { storageModel } : {}),
     },
   };
+}
+
+interface ResolvedGroup extends DesiredStorageGroup {
+  fulfillmentState?: string;
+  /** uri, name, usage, fulfillment of the volumes; from the StorageGroup status or the HMC (cached). */
+  volumes: () => Promise<{ uri?: string; name: string; usage?: string; fulfillmentState?: string }[]>;
+}
+
+/** spec.storageGroups to HMC URIs (StorageGroup resources from the cache, HMC names through the gateway). */
+async function resolveStorage(
+  cr: Partition,
+  subset: CpcSubset,
+  gw: HmcGateway,
+  cpcUri: string,
+  storageGroups: ReadCache<StorageGroup> | undefined,
+): Promise<Resolved<{ groups: ResolvedGroup[]; boot?: DesiredBoot }>> {
+  const entries = cr.spec.storageGroups ?? [];
+  if (entries.length > 0 && subset.status?.storageModel === 'Hbas') {
+    return {
+      ok: false,
+      reason: 'StorageManagementNotAvailable',
+      message: `spec.storageGroups: CPC ${subset.status?.cpcName} has no dpm-storage-management (z13): use PartitionHba`,
+    };
+  }
+  const ns = cr.metadata.namespace ?? '';
+  const groups: ResolvedGroup[] = [];
+  for (const [i, e] of entries.entries()) {
+    if (e.storageGroupRef) {
+      const ref = e.storageGroupRef.name;
+      const sg = storageGroups?.get(ns, ref);
+      if (!sg) {
+        return {
+          ok: false,
+          reason: 'StorageGroupNotFound',
+          message: `spec.storageGroups[${i}].storageGroupRef: no StorageGroup ${ref} in namespace ${ns}`,
+        };
+      }
+      const uri = sg.status?.groupUri;
+      if (!uri) {
+        return { ok: false, reason: 'Pending', message: `StorageGroup ${ref} is not on the HMC yet` };
+      }
+      groups.push({
+        label: ref,
+        ref,
+        uri,
+        hmcName: sg.status?.hmcName ?? ref,
+        fulfillmentState: sg.status?.fulfillmentState,
+        // The StorageGroup's spec is authoritative for names and usages; its status adds URI and fulfillment.
+        volumes: () =>
+          Promise.resolve(
+            (sg.spec.volumes ?? []).map((v) => {
+              const seen = sg.status?.volumes?.find((x) => x.name === v.name);
+              return { ...seen, name: v.name, usage: v.usage ?? 'data' };
+            }),
+          ),
+      });
+    } else if (e.name) {
+      const name = e.name;
+      const uri = await gw.storageGroupByName(cpcUri, name);
+      if (!uri) {
+        return {
+          ok: false,
+          reason: 'StorageGroupNotFound',
+          message: `spec.storageGroups[${i}].name: CPC ${subset.status?.cpcName} has no storage group ${name}`,
+        };
+      }
+      groups.push({ label: name, uri, hmcName: name, volumes: () => gw.storageVolumes(uri) });
+    }
+  }
+  const sv = cr.spec.boot?.type === 'StorageVolume' ? cr.spec.boot.storageVolume : undefined;
+  if (!sv) return { ok: true, value: { groups } };
+  const label = sv.storageGroupRef?.name ?? sv.storageGroupName ?? '';
+  const group = groups.find((g) => g.label === label && Boolean(g.ref) === Boolean(sv.storageGroupRef));
+  const vol = group && (await group.volumes()).find((v) => v.name === sv.volume);
+  if (!group || !vol) {
+    return {
+      ok: false,
+      reason: 'BootVolumeNotFound',
+      message: `spec.boot.storageVolume.volume: storage group ${label} has no volume ${sv.volume}`,
+    };
+  }
+  if (vol.usage !== 'boot') {
+    return {
+      ok: false,
+      reason: 'BootVolumeNotBoot',
+      message: `spec.boot.storageVolume.volume: volume ${sv.volume} of storage group ${label} has usage ${vol.usage}, not boot`,
+    };
+  }
+  if (!vol.uri) {
+    return {
+      ok: false,
+      reason: 'Pending',
+      message: `volume ${sv.volume} of StorageGroup ${label} is being created`,
+    };
+  }
+  return {
+    ok: true,
+    value: {
+      groups,
+      boot: {
+        type: 'StorageVolume',
+        volumeUri: vol.uri,
+        volumeName: sv.volume,
+        groupLabel: label,
+        fulfillmentState: vol.fulfillmentState ?? 'pending',
+      },
+    },
+  };
+}
+
+/**
+ * status.storageGroups: each listed group with its fulfillment and, once attached, the partition's paths
+ * (device number + virtual WWPN to zone). Paths are read once per attachment (one request), then kept.
+ * Groups this operator attached that the spec dropped stay listed while attached (so they get detached).
+ */
+async function storageStatus(
+  gw: HmcGateway,
+  cr: Partition,
+  d: DesiredPartition,
+  o: ObservedPartition,
+): Promise<PartitionStorageGroupStatus[]> {
+  const prev = cr.status?.storageGroups ?? [];
+  const out: PartitionStorageGroupStatus[] = [];
+  for (const g of d.storageGroups as ResolvedGroup[]) {
+    const attached = o.storageGroupUris.includes(g.uri);
+    const before = prev.find((p) => p.uri === g.uri);
+    const paths = !attached
+      ? []
+      : before?.attached && before.paths?.length
+        ? before.paths
+        : await gw.storagePaths(g.uri, o.uri);
+    let fulfillmentState = g.fulfillmentState;
+    if (!fulfillmentState) {
+      const vols = await g.volumes();
+      fulfillmentState = vols.every((v) => v.fulfillmentState === 'complete') ? 'complete' : 'pending';
+    }
+    out.push({
+      name: g.hmcName,
+      ...(g.ref ? { storageGroupRef: g.ref } : {}),
+      uri: g.uri,
+      fulfillmentState,
+      attached,
+      paths,
+    });
+  }
+  for (const p of prev) {
+    if (p.uri && o.storageGroupUris.includes(p.uri) && !out.some((x) => x.uri === p.uri)) {
+      out.push({ ...p, attached: true });
+    }
+  }
+  return out;
 }

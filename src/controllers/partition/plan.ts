@@ -19,6 +19,7 @@ import type {
   ObservedNic,
   ObservedPartition,
 } from './model.js';
+import { reasonClass } from '../../crds/reasons.js';
 import { sameHex } from '../../hmc/resource.js';
 import { isOwnedHba, isOwnedNic, normalizeMac } from '../naming.js';
 
@@ -182,6 +183,17 @@ export function desiredBootProps(d: DesiredPartition, o: ObservedPartition): Boo
   if (d.boot.type === 'None') {
     return { ok: true, osParams, props: { 'boot-device': 'none', 'boot-os-specific-parameters': osParams } };
   }
+  if (d.boot.type === 'StorageVolume') {
+    return {
+      ok: true,
+      osParams,
+      props: {
+        'boot-device': 'storage-volume',
+        'boot-storage-volume': d.boot.volumeUri,
+        'boot-os-specific-parameters': osParams,
+      },
+    };
+  }
   const sel = d.boot.hba;
   let hba: ObservedHba | undefined;
   if ('crName' in sel) {
@@ -234,6 +246,7 @@ function diffBootProps(want: HmcProps, o: ObservedPartition): HmcProps {
     'boot-storage-device': o.bootStorageDevice ?? null,
     'boot-world-wide-port-name': o.bootWwpn ?? '',
     'boot-logical-unit-number': o.bootLun ?? '',
+    'boot-storage-volume': o.bootStorageVolume ?? null,
     'boot-os-specific-parameters': o.bootOsSpecificParameters,
   };
   const out: HmcProps = {};
@@ -253,7 +266,21 @@ function planPower(d: DesiredPartition, s: HmcPartitionStatus): Action {
     return STOPPED_LIKE.has(s) ? { kind: 'in-sync' } : { kind: 'stop', why: 'spec.powerState is Stopped' };
   }
   if (RUNNING.has(s)) return { kind: 'in-sync' };
-  if (STOPPED_LIKE.has(s)) return { kind: 'start' };
+  if (STOPPED_LIKE.has(s)) {
+    // Waiting is not failing: the start follows the notification that the volume is complete.
+    if (d.boot.type === 'StorageVolume' && d.boot.fulfillmentState !== 'complete') {
+      return {
+        kind: 'wait',
+        reason: 'BootVolumePending',
+        message:
+          `boot volume ${d.boot.volumeName} of storage group ${d.boot.groupLabel} is ${d.boot.fulfillmentState}: ` +
+          'the SAN administrator must create the LUN, zone the virtual WWPNs in status.storageGroups[].paths ' +
+          'and fulfill the volume; the partition starts when the HMC reports it complete',
+        recheckMs: 300_000,
+      };
+    }
+    return { kind: 'start' };
+  }
   if (s === 'paused') {
     // With no boot device the HMC pauses a started partition: that is the expected end state.
     if (d.boot.type === 'None') return { kind: 'in-sync' };
@@ -267,8 +294,30 @@ function planPower(d: DesiredPartition, s: HmcPartitionStatus): Action {
   return { kind: 'stop', why: `HMC status ${s}` };
 }
 
+/**
+ * Attach the groups the spec lists; detach only groups this operator attached (`ours`: the URIs recorded in
+ * status.storageGroups) that the spec dropped. A group is never deleted here, shared or not.
+ */
+export function planStorageGroups(
+  d: DesiredPartition,
+  o: ObservedPartition,
+  ours: readonly string[],
+): Action | undefined {
+  const missing = d.storageGroups.find((g) => !o.storageGroupUris.includes(g.uri));
+  if (missing) return { kind: 'attach-storage-group', uri: missing.uri, name: missing.hmcName };
+  const dropped = o.storageGroupUris.find(
+    (u) => ours.includes(u) && !d.storageGroups.some((g) => g.uri === u),
+  );
+  if (dropped) return { kind: 'detach-storage-group', uri: dropped, name: dropped };
+  return undefined;
+}
+
 /** The one next action for a partition that should exist. `observed` undefined = not on the HMC (by URI and name). */
-export function planPartition(d: DesiredPartition, o: ObservedPartition | undefined): Action {
+export function planPartition(
+  d: DesiredPartition,
+  o: ObservedPartition | undefined,
+  ours: readonly string[] = [],
+): Action {
   if (!o) return { kind: 'create-partition', props: createProps(d) };
   if (TRANSITIONAL.has(o.status)) {
     return { kind: 'wait', reason: 'Transitioning', message: `HMC status ${o.status}` };
@@ -285,9 +334,9 @@ export function planPartition(d: DesiredPartition, o: ObservedPartition | undefi
   if (stoppedOnlyFields.length > 0 && stopped) {
     return { kind: 'update-partition', props: stoppedOnly, why: 'spec changed (stopped-only properties)' };
   }
-  // Device chain: HBAs, then NICs (storage groups slot in here as the next planner).
+  // Device chain: HBAs, then NICs, then storage groups.
   const used = [...o.hbas, ...o.nics].map((x) => x.deviceNumber);
-  const device = planHbas(d.hbas, o.hbas) ?? planNics(d.nics, o.nics, used);
+  const device = planHbas(d.hbas, o.hbas) ?? planNics(d.nics, o.nics, used) ?? planStorageGroups(d, o, ours);
   if (device) return device;
   const boot = desiredBootProps(d, o);
   if (!boot.ok) return boot.action;
@@ -323,6 +372,13 @@ export function planDeletion(o: ObservedPartition | undefined): Action {
   if (STOPPED_LIKE.has(o.status)) return { kind: 'delete-partition' };
   return { kind: 'stop', why: 'deleting' };
 }
+
+/**
+ * A boot HBA reference may name a PartitionHba created a moment after its Partition (kubectl apply of a
+ * directory, the Nova bridge): for this long after the Partition was created it is a wait, then a refusal.
+ * Nothing reaches the HMC either way.
+ */
+export const REFERENCE_GRACE_MS = 30_000;
 
 /** How long a partition waits for a CpcSubset that is not Ready before looking again (its events also wake it). */
 const SUBSET_RECHECK_MS = 15_000;
@@ -420,10 +476,24 @@ export function planPass(s: PartitionSnapshot): Action {
   if (s.job) return planJob(s.job.pending, s.job.state, s.now);
   if (!s.desired?.ok) {
     const r = s.desired ?? { reason: 'InvalidSpec' as const, message: 'desired state not resolved' };
+    // A reference that is still being set up (e.g. a StorageGroup not created yet) is waited for, not failed.
+    if (reasonClass(r.reason) === 'progressing')
+      return { kind: 'wait', reason: r.reason, message: r.message };
     return { kind: 'blocked', reason: r.reason, message: r.message };
   }
   const d = s.desired.value;
   const invalid = validateDesired(d);
+  if (invalid?.reason === 'BootHbaNotFound') {
+    const age = s.now.getTime() - new Date(s.cr.metadata.creationTimestamp ?? 0).getTime();
+    if (age < REFERENCE_GRACE_MS) {
+      return {
+        kind: 'wait',
+        reason: 'WaitingForHba',
+        message: invalid.message,
+        recheckMs: REFERENCE_GRACE_MS - age,
+      };
+    }
+  }
   if (invalid) return invalid;
   const o = s.observed.kind === 'present' ? s.observed.partition : undefined;
   if (!o) {
@@ -449,5 +519,6 @@ export function planPass(s: PartitionSnapshot): Action {
     }
     if (!s.hasFinalizer) return { kind: 'add-finalizer' };
   }
-  return planPartition(d, o);
+  const ours = (s.cr.status?.storageGroups ?? []).flatMap((g) => (g.uri ? [g.uri] : []));
+  return planPartition(d, o, ours);
 }

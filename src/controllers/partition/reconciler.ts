@@ -29,11 +29,16 @@ export class PartitionReconciler {
       await report(this.deps, snap, { action: { kind: 'in-sync' }, result: { ok: true } });
       return done;
     }
+    const t0 = performance.now();
     const action = planPass(snap);
-    if (action.kind !== 'wait' && action.kind !== 'in-sync' && action.kind !== 'blocked')
-      this.deps.log.debug({ partition: key, action: action.kind }, 'next action');
     const result = await act(action, snap, this.deps);
+    const t1 = performance.now();
     await report(this.deps, snap, { action, result });
+    const ms = (x: number): number => Math.round(x);
+    this.deps.log.debug(
+      { partition: key, action: action.kind, actMs: ms(t1 - t0), reportMs: ms(performance.now() - t1) },
+      'reconcile pass',
+    );
     return this.outcome(snap, action, result);
   }
 

@@ -29,6 +29,15 @@ export function failureReason(error: unknown): Reason | undefined {
   return error instanceof HmcHttpError ? 'HmcError' : 'HmcUnreachable';
 }
 
+/** Progress messages stay the same through a phase (each change of status is one more API write). */
+const PROGRESS: Partial<Record<Reason, string>> = {
+  Creating: 'creating the HMC partition',
+  Configuring: 'applying properties, HBAs, NICs and boot settings on the HMC',
+  Starting: 'start job submitted',
+  Stopping: 'stop job submitted',
+  Deleting: 'stopping and deleting the HMC partition',
+};
+
 const PHASE_OF_ACTION: Partial<Record<Action['kind'], PartitionPhase>> = {
   'create-partition': 'Creating',
   start: 'Starting',
@@ -131,8 +140,8 @@ function conditionsOf(
         phase === 'Running' || phase === 'Stopped' || phase === 'Failed' ? 'Configuring' : phase;
       return {
         conds: [
-          ['Ready', 'False', reason, `last step: ${action.kind}`],
-          ['Synced', 'True', 'ReconcileSuccess', `in progress: ${action.kind}`],
+          ['Ready', 'False', reason, PROGRESS[reason] ?? 'in progress'],
+          ['Synced', 'True', 'ReconcileSuccess', 'in progress'],
         ],
         failed: false,
       };
@@ -178,7 +187,10 @@ export async function report(d: PartitionDeps, s: Snapshot, pass: PassResult): P
     return; // the object is going away
   }
   const now = s.now;
-  const o = s.observed.kind === 'present' ? s.observed.partition : undefined;
+  // A partition refused for adoption is someone else's: nothing of it is recorded (a recorded partitionUri
+  // would mark it as ours in the next pass).
+  const foreign = action.kind === 'blocked' && action.reason === 'AdoptionFailed';
+  const o = s.observed.kind === 'present' && !foreign ? s.observed.partition : undefined;
   const phase = phaseOf(s, action, o);
   const { conds, warning, failed } = conditionsOf(s, pass, phase);
   const prevReady = s.cr.status?.conditions?.find((c) => c.type === 'Ready');
@@ -193,7 +205,7 @@ export async function report(d: PartitionDeps, s: Snapshot, pass: PassResult): P
   if (warning && !seen) d.events.warning(s.cr, warning.reason, warning.message);
 
   const established = result.ok ? result.status : undefined;
-  const observedKnown = s.observed.kind === 'present' || s.observed.kind === 'absent';
+  const observedKnown = (s.observed.kind === 'present' && !foreign) || s.observed.kind === 'absent';
   const status: PartitionStatus = {
     partitionUri: established?.partitionUri ?? o?.uri ?? s.cr.status?.partitionUri,
     hmcName: established?.hmcName ?? o?.name ?? s.cr.status?.hmcName,
@@ -201,6 +213,7 @@ export async function report(d: PartitionDeps, s: Snapshot, pass: PassResult): P
     phase,
     ...(o ? childEntries(s, o) : {}),
     ...(o ? { bootOsSpecificParameters: o.bootOsSpecificParameters } : {}),
+    ...(s.storageStatus ? { storageGroups: s.storageStatus } : {}),
     observedGeneration: s.cr.metadata.generation,
     lastHandledReconcileAt:
       s.cr.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED_AT] ?? s.cr.status?.lastHandledReconcileAt,
@@ -209,13 +222,20 @@ export async function report(d: PartitionDeps, s: Snapshot, pass: PassResult): P
   };
   if (established && 'pendingJob' in established) status.pendingJob = established.pendingJob;
   else if (s.observed.kind === 'absent' && s.cr.status?.pendingJob) status.pendingJob = null;
-  if (!unchanged(s.cr.status, status)) {
-    await d.writer.patchStatus(
-      { plural: PLURAL.Partition, namespace: s.cr.metadata.namespace ?? '', name: s.cr.metadata.name ?? '' },
-      status,
-    );
-  }
-  if (o) await reportChildren(d, s, o);
+  // The writes are independent (one object each): sent together, a pass costs one API round trip.
+  await Promise.all([
+    unchanged(s.cr.status, status)
+      ? undefined
+      : d.writer.patchStatus(
+          {
+            plural: PLURAL.Partition,
+            namespace: s.cr.metadata.namespace ?? '',
+            name: s.cr.metadata.name ?? '',
+          },
+          status,
+        ),
+    o ? reportChildren(d, s, o) : undefined,
+  ]);
 }
 
 function childEntries(s: PartitionSnapshot, o: ObservedPartition): Pick<PartitionStatus, 'nics' | 'hbas'> {
@@ -269,14 +289,16 @@ async function reportChildren(d: PartitionDeps, s: PartitionSnapshot, o: Observe
       status,
     );
   };
-  for (const n of s.nics) {
-    const f = o.nics.find((x) => x.name === nicHmcName(n.metadata.uid ?? ''));
-    await write(PLURAL.PartitionNic, n, f, `device number ${f?.deviceNumber}`);
-  }
-  for (const h of s.hbas) {
-    const f = o.hbas.find((x) => x.name === hbaHmcName(h.metadata.uid ?? ''));
-    await write(PLURAL.PartitionHba, h, f, `WWPN ${f?.wwpn}`);
-  }
+  await Promise.all([
+    ...s.nics.map((n) => {
+      const f = o.nics.find((x) => x.name === nicHmcName(n.metadata.uid ?? ''));
+      return write(PLURAL.PartitionNic, n, f, `device number ${f?.deviceNumber}`);
+    }),
+    ...s.hbas.map((h) => {
+      const f = o.hbas.find((x) => x.name === hbaHmcName(h.metadata.uid ?? ''));
+      return write(PLURAL.PartitionHba, h, f, `WWPN ${f?.wwpn}`);
+    }),
+  ]);
 }
 
 /** NICs and HBAs whose Partition does not exist say so (once), instead of staying silently Pending. */

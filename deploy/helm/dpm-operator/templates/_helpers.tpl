@@ -142,3 +142,16 @@ A name of at most .max characters: .name itself, or its first characters plus a 
 {{- .name }}
 {{- end }}
 {{- end }}
+
+{{/* The Secret recording the operator's HMC session ids (see templates/secret-hmc-sessions.yaml). */}}
+{{- define "dpm-operator.sessionSecretName" -}}
+{{ include "dpm-operator.fullname" . }}-hmc-sessions
+{{- end }}
+
+{{/*
+PromQL label matchers selecting this release's operator metrics as the ServiceMonitor scrapes them
+(job = the metrics Service, namespace = the release namespace); metrics.prometheusRule.selector overrides.
+*/}}
+{{- define "dpm-operator.metricsSelector" -}}
+{{- .Values.metrics.prometheusRule.selector | default (printf "job=%q, namespace=%q" (printf "%s-metrics" (include "dpm-operator.fullname" .)) .Release.Namespace) -}}
+{{- end }}
