@@ -45,6 +45,12 @@ export function registerNovaBridge(program: Command): void {
       '--se-version <v>',
       'override the SE version reported as hypervisor_version (default: the CpcSubset status)',
     )
+    .option('--placement-url <url>', 'placement endpoint: the CPC subset becomes a resource provider')
+    .option('--neutron-url <url>', 'neutron endpoint: the bridge creates and binds the ports')
+    .option(
+      '--cinder-url <url>',
+      'cinder v3 root without project (http://cinder:8776/v3): boot volume attachments',
+    )
     .option('--log-level <level>', 'log level', 'info')
     .action(async (opts: Record<string, unknown>) => {
       const transportUrl = (opts.transportUrl as string | undefined) ?? process.env.TRANSPORT_URL;
@@ -52,6 +58,14 @@ export function registerNovaBridge(program: Command): void {
       const host = opts.host as string | undefined;
       if (!host) throw new Error('--host (the CpcSubset name) is required');
       const log = createLogger({ level: opts.logLevel as 'info' });
+      // Tokens come from the environment (the chart fills them from a Secret); never from flags or logs.
+      const token = process.env.OS_TOKEN;
+      const serviceToken = process.env.OS_SERVICE_TOKEN;
+      const endpoint = (flag: string, url: unknown) => {
+        if (typeof url !== 'string') return undefined;
+        if (!token) throw new Error(`${flag} needs $OS_TOKEN (from a Secret) to authenticate`);
+        return { url, token, serviceToken };
+      };
       const kc = new k8s.KubeConfig();
       kc.loadFromDefault();
       const bridge = await NovaBridge.start({
@@ -70,6 +84,9 @@ export function registerNovaBridge(program: Command): void {
         serviceVersion: opts.serviceVersion as number,
         reportIntervalMs: (opts.reportInterval as number) * 1000,
         seVersion: opts.seVersion as string,
+        placement: endpoint('--placement-url', opts.placementUrl),
+        neutron: endpoint('--neutron-url', opts.neutronUrl),
+        cinder: endpoint('--cinder-url', opts.cinderUrl),
         log,
       });
       await new Promise<void>((resolve) => {

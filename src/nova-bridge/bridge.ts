@@ -6,6 +6,10 @@ import { ComputeServer } from './compute-server.js';
 import { ConductorClient } from './conductor-client.js';
 import { HmcConsoleOutput } from './console-output.js';
 import { CrStore } from './cr-store.js';
+import type { ServiceEndpoint } from './openstack-http.js';
+import { PlacementClient } from './placement.js';
+import { NeutronClient } from './neutron.js';
+import { CinderClient } from './cinder.js';
 import { COMPUTE_TOPIC, ServiceReporter } from './service.js';
 import { RpcTransport, type QueueFlags } from './transport.js';
 
@@ -23,6 +27,12 @@ export interface NovaBridgeOptions {
   seVersion?: string;
   buildTimeoutMs?: number;
   powerTimeoutMs?: number;
+  /** Placement (endpoint and token): the subset is reported as a resource provider. */
+  placement?: ServiceEndpoint;
+  /** Neutron: the bridge creates/binds the instances' ports. */
+  neutron?: ServiceEndpoint;
+  /** Cinder v3 root (without project): the bridge completes the boot volume's attachment. */
+  cinder?: ServiceEndpoint;
   log: Logger;
 }
 
@@ -54,7 +64,27 @@ export class NovaBridge {
         log,
       });
       const conductor = new ConductorClient(transport);
+      const placement = o.placement ? new PlacementClient(o.placement) : undefined;
+      const service = new ServiceReporter({
+        conductor,
+        host: o.host,
+        serviceVersion: o.serviceVersion,
+        reportIntervalMs: o.reportIntervalMs,
+        seVersion: o.seVersion,
+        log,
+        placement,
+        resources: async () => ({
+          subset: await store.getSubset(),
+          partitions: store.partitions(),
+          foreign: await store.foreignPartitions(),
+        }),
+      });
       const methods = new ComputeMethods({
+        neutron: o.neutron ? new NeutronClient(o.neutron) : undefined,
+        cinder: o.cinder ? new CinderClient(o.cinder) : undefined,
+        placement,
+        computeNodeId: () => service.computeNodeId,
+        setHostEnabled: (enabled) => service.setEnabled(enabled),
         store,
         conductor,
         host: o.host,
@@ -69,16 +99,8 @@ export class NovaBridge {
         servedVersion: o.servedVersion,
         log,
       });
-      const service = new ServiceReporter({
-        conductor,
-        host: o.host,
-        serviceVersion: o.serviceVersion,
-        reportIntervalMs: o.reportIntervalMs,
-        seVersion: o.seVersion,
-        log,
-        resources: async () => ({ subset: await store.getSubset(), partitions: store.partitions() }),
-      });
       await service.start();
+      await methods.failInterruptedBuilds();
       await transport.serve(COMPUTE_TOPIC, o.host, (req) => void server.handle(req));
       log.info('serving compute RPC');
       return new NovaBridge(transport, store, server, service, consoleOutput);

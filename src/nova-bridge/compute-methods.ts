@@ -10,15 +10,29 @@ import { consoleNotAvailable, type ConsoleOutputSource } from './console-output.
 import type { CrStore } from './cr-store.js';
 import { RpcFailure, TranslateError } from './errors.js';
 import {
+  adminContext,
   InstanceRecord,
   POWER_STATE,
   TASK_STATE,
   VM_STATE,
   isUnexpectedTaskState,
 } from './instance-state.js';
-import { isNovaObject, readBlockDeviceMappings, readInstance } from './objects.js';
+import {
+  isNovaObject,
+  makeObject,
+  objectData,
+  readBlockDeviceMappings,
+  readInstance,
+  readNetworkInfo,
+  readRequestedNetworks,
+  withChanges,
+  type BdmView,
+} from './objects.js';
 import { devicesReady, hbaWwpns, isRunning, isStopped, partitionFailure } from './partition-state.js';
-import { translateBuild, type SubsetView } from './translate.js';
+import { attachmentToComplete, translateBuild, type SubsetView } from './translate.js';
+import { fcConnector, type CinderClient } from './cinder.js';
+import type { NeutronClient, NetworkInfoVif } from './neutron.js';
+import type { PlacementClient } from './placement.js';
 
 export interface ComputeMethodsOptions {
   store: CrStore;
@@ -29,6 +43,16 @@ export interface ComputeMethodsOptions {
   buildTimeoutMs?: number;
   /** Longest wait for a stop/start/delete (default 5 min). */
   powerTimeoutMs?: number;
+  /** Neutron: ports are created/bound by the bridge (absent: VIFs come from the info cache). */
+  neutron?: NeutronClient;
+  /** Cinder: the boot volume's attachment is completed by the bridge (absent: connection info expected). */
+  cinder?: CinderClient;
+  /** Placement: an instance's allocation is removed on terminate. */
+  placement?: PlacementClient;
+  /** The ComputeNode id (Instance.compute_id) once registered. */
+  computeNodeId?: () => number | undefined;
+  /** Service.disabled for set_host_enabled. */
+  setHostEnabled?: (enabled: boolean) => Promise<void>;
   /** Reads the partitions' OS messages for get_console_output; none = no console. */
   console?: ConsoleOutputSource;
 }
@@ -69,7 +93,43 @@ export class ComputeMethods {
       reboot_instance: (r) => this.reboot(r),
       get_console_output: (r) => this.consoleOutput(r),
       external_instance_event: async () => null, // network-vif-plugged & co.: nothing waits for them
+      set_host_enabled: (r) => this.hostEnabled(r),
+      ...unsupportedCalls(),
     };
+  }
+
+  /**
+   * At start, as nova-compute's init_host: an instance of this host still building (the bridge was
+   * stopped or killed mid-build; the cast was acked, so it is never redelivered) is set to ERROR
+   * with a fault, so that it can be deleted (which removes its CRs) or rebuilt, never left spawning.
+   * Returns the uuids so failed.
+   */
+  async failInterruptedBuilds(): Promise<string[]> {
+    const ctx = adminContext();
+    const list = await this.o.conductor.objectClassAction(ctx, 'InstanceList', 'get_by_host', [this.o.host]);
+    const failed: string[] = [];
+    const items = isNovaObject(list)
+      ? ((list['nova_object.data'].objects as unknown[] | undefined) ?? [])
+      : [];
+    for (const item of items) {
+      if (!isNovaObject(item) || !interruptedBuild(objectData(item))) continue;
+      const inst = new InstanceRecord(this.o.conductor, ctx, item);
+      await inst.fail(
+        new Error('the compute host (dpm-operator Nova bridge) restarted during the build'),
+        this.o.host,
+      );
+      this.o.log.warn({ instance: inst.uuid }, 'build interrupted by a restart: instance set to ERROR');
+      failed.push(inst.uuid);
+    }
+    return failed;
+  }
+
+  /** set_host_enabled (call): Service.disabled as libvirt's driver does; answers nova-api's os-hosts. */
+  private async hostEnabled(req: RpcRequest): Promise<string> {
+    const enabled = req.args.enabled === true;
+    if (!this.o.setHostEnabled) throw notImplemented('set_host_enabled');
+    await this.o.setHostEnabled(enabled);
+    return enabled ? 'enabled' : 'disabled';
   }
 
   private record(req: RpcRequest): InstanceRecord {
@@ -93,7 +153,12 @@ export class ComputeMethods {
       });
   }
 
-  /** build_and_run_instance (cast). Idempotent: an instance whose Partition exists is not built again. */
+  /**
+   * build_and_run_instance (cast), with nova-compute's task states: building -> host/node ->
+   * networking (ports bound, info cache written) -> block_device_mapping (CRs, HBA WWPNs, cinder
+   * attachment) -> spawning (boot target, Active) -> active. Idempotent: an instance whose Partition
+   * exists is not built again.
+   */
   private async build(req: RpcRequest): Promise<null> {
     const inst = this.record(req);
     const uuid = inst.uuid;
@@ -109,10 +174,15 @@ export class ComputeMethods {
         return null;
       }
       await inst.save({ vm_state: VM_STATE.BUILDING, task_state: null }, [TASK_STATE.SCHEDULING, null]);
-      await inst.save({ host: this.o.host, node: this.o.host, launched_on: this.o.host });
-      await inst.save({ task_state: TASK_STATE.SPAWNING }, [null]);
+      const computeId = this.o.computeNodeId?.();
+      await inst.save({
+        host: this.o.host,
+        node: this.o.host,
+        launched_on: this.o.host,
+        ...(computeId === undefined ? {} : { compute_id: computeId }),
+      });
       try {
-        await this.spawn(req, uuid);
+        await this.spawn(req, inst);
         await inst.save(
           {
             vm_state: VM_STATE.ACTIVE,
@@ -124,6 +194,7 @@ export class ComputeMethods {
         );
         log.info('instance active');
       } catch (e) {
+        if (isUnexpectedTaskState(e)) throw e;
         log.error({ err: e }, 'build failed');
         await inst.fail(e as Error, this.o.host);
       }
@@ -137,40 +208,141 @@ export class ComputeMethods {
     return null;
   }
 
-  private async spawn(req: RpcRequest, uuid: string): Promise<void> {
+  private async spawn(req: RpcRequest, inst: InstanceRecord): Promise<void> {
+    const uuid = inst.uuid;
     const instance = readInstance(req.args.instance);
-    const bdms = readBlockDeviceMappings(req.args.block_device_mapping);
+    let bdms = readBlockDeviceMappings(req.args.block_device_mapping);
     const subset = subsetView(await this.o.store.getSubset());
+
+    await inst.save({ task_state: TASK_STATE.NETWORKING }, [null]);
+    const network = await this.allocateNetworks(req, inst);
+    if (network) instance.vifs = readNetworkInfo(JSON.stringify(network));
+
+    await inst.save({ task_state: TASK_STATE.BLOCK_DEVICE_MAPPING }, TASK_STATE.NETWORKING);
     const desired = translateBuild({ instance, bdms, subset });
-    await this.o.store.createAbsent(desired);
+    // Created without a boot device: the operator checks the boot HBA reference before the HMC, and
+    // the HBAs are separate objects that reach it after the Partition; the boot target is set below.
+    await this.o.store.createAbsent({
+      ...desired,
+      partition: { ...desired.partition, spec: { ...desired.partition.spec, boot: { type: 'None' } } },
+    });
     const timeout = this.o.buildTimeoutMs ?? 600_000;
     // Start only once the operator has every NIC and HBA on the HMC (see translateBuild).
     const hbaNames = desired.hbas.map((h) => h.metadata.name);
     const nicNames = desired.nics.map((n) => n.metadata.name);
     const p = await this.waitFor(uuid, (x) => devicesReady(x, nicNames, hbaNames), timeout);
-    let boot = desired.partition.spec.boot;
-    if (desired.bootPending) {
-      // The boot target comes from the volume's initiator_target_map and the HBAs' WWPNs.
-      const booting = translateBuild({ instance, bdms, subset, hbaWwpns: hbaWwpns(p) });
-      if (booting.bootPending) throw new TranslateError('InvalidRequest', 'HBA WWPNs not available');
-      boot = booting.partition.spec.boot;
-    }
-    await this.o.store.patchPartitionSpec(uuid, { boot, powerState: 'Active' });
+    const wwpns = hbaWwpns(p);
+    const open = attachmentToComplete(bdms);
+    if (open) bdms = await this.attachVolume(req, inst, bdms, open, Object.values(wwpns));
+
+    await inst.save({ task_state: TASK_STATE.SPAWNING }, TASK_STATE.BLOCK_DEVICE_MAPPING);
+    // The boot target comes from the volume's connection info (initiator_target_map) and the HBAs' WWPNs.
+    const booting = translateBuild({ instance, bdms, subset, hbaWwpns: wwpns });
+    if (booting.bootPending) throw new TranslateError('InvalidRequest', 'HBA WWPNs not available');
+    await this.o.store.patchPartitionSpec(uuid, { boot: booting.partition.spec.boot, powerState: 'Active' });
     await this.waitFor(uuid, isRunning, timeout);
   }
 
-  /** terminate_instance (cast): CRs deleted (the operator deletes the HMC partition), then deleted. */
+  /**
+   * Ports for the requested networks, bound to this host (a new port per network, an existing port
+   * taken over), and the instance's info cache written; undefined when neutron is not configured
+   * (the VIFs then come from the info cache as sent).
+   */
+  private async allocateNetworks(
+    req: RpcRequest,
+    inst: InstanceRecord,
+  ): Promise<NetworkInfoVif[] | undefined> {
+    const neutron = this.o.neutron;
+    if (!neutron) return undefined;
+    const requests = readRequestedNetworks(req.args.requested_networks);
+    const project = String(objectData(req.args.instance).project_id ?? '');
+    const vifs: NetworkInfoVif[] = [];
+    for (const r of requests) {
+      // A redelivered build finds the port it created before (device_id = the instance).
+      const mine = (await neutron.portsOf(inst.uuid)).find((x) =>
+        r.portId ? x.id === r.portId : x.network_id === r.networkId,
+      );
+      const port = r.portId
+        ? await neutron.bindPort(r.portId, inst.uuid, this.o.host)
+        : (mine ?? (await neutron.createPort(r.networkId!, inst.uuid, this.o.host, project)));
+      vifs.push(await neutron.networkInfo(port, r.portId !== undefined));
+    }
+    await this.saveInfoCache(req, inst.uuid, vifs);
+    return vifs;
+  }
+
+  /** InstanceInfoCache.save(network_info), as nova-compute writes it after allocating networks. */
+  private async saveInfoCache(req: RpcRequest, uuid: string, vifs: NetworkInfoVif[]): Promise<void> {
+    const cur = objectData(req.args.instance).info_cache;
+    const base = isNovaObject(cur) ? cur : makeObject('InstanceInfoCache', { instance_uuid: uuid }, []);
+    await this.o.conductor.objectAction(
+      req.context,
+      withChanges(base, { network_info: JSON.stringify(vifs) }),
+      'save',
+    );
+  }
+
+  /**
+   * Completes the boot volume's cinder attachment with the partition's FCP WWPNs as the connector,
+   * saves the connection info into the BlockDeviceMapping and marks the attachment complete.
+   */
+  private async attachVolume(
+    req: RpcRequest,
+    inst: InstanceRecord,
+    bdms: BdmView[],
+    open: BdmView,
+    wwpns: string[],
+  ): Promise<BdmView[]> {
+    if (!this.o.cinder)
+      throw new TranslateError(
+        'InvalidRequest',
+        `volume ${open.volumeId ?? ''} needs its cinder attachment completed, and no cinder endpoint is configured`,
+      );
+    const info = await this.o.cinder.attach(open.attachmentId!, fcConnector(wwpns, inst.uuid));
+    const json = JSON.stringify(info);
+    if (open.primitive)
+      await this.o.conductor.objectAction(
+        req.context,
+        withChanges(open.primitive, { connection_info: json }),
+        'save',
+      );
+    await this.o.cinder.complete(open.attachmentId!);
+    const [updated] = readBlockDeviceMappings([
+      { ...open.primitive!, 'nova_object.data': { ...objectData(open.primitive), connection_info: json } },
+    ]);
+    return bdms.map((b) => (b === open ? updated! : b));
+  }
+
+  /**
+   * terminate_instance (cast): CRs deleted (the operator deletes the HMC partition), then, as
+   * nova-compute: ports deleted (ours) or unbound (the user's), cinder attachments deleted, the
+   * instance saved deleted, its placement allocation removed, Instance.destroy.
+   */
   private async terminate(req: RpcRequest): Promise<null> {
     const inst = this.record(req);
     const uuid = inst.uuid;
     await this.o.store.deleteInstance(uuid);
     await this.o.store.waitForPartition(uuid, (p) => p === undefined, this.o.powerTimeoutMs ?? 300_000);
+    if (this.o.neutron) {
+      const cache = objectData(req.args.instance).info_cache;
+      const nwInfo = isNovaObject(cache) ? cache['nova_object.data'].network_info : '[]';
+      const cached = JSON.parse(typeof nwInfo === 'string' && nwInfo ? nwInfo : '[]') as NetworkInfoVif[];
+      const preserved = new Set(cached.filter((v) => v.preserve_on_delete).map((v) => v.id));
+      for (const port of await this.o.neutron.portsOf(uuid)) {
+        if (preserved.has(port.id)) await this.o.neutron.unbindPort(port.id);
+        else await this.o.neutron.deletePort(port.id);
+      }
+    }
+    if (this.o.cinder)
+      for (const b of readBlockDeviceMappings(req.args.bdms))
+        if (b.attachmentId) await this.o.cinder.detach(b.attachmentId);
     await inst.save({
       vm_state: VM_STATE.DELETED,
       task_state: null,
       power_state: POWER_STATE.NOSTATE,
       terminated_at: isoNow(),
     });
+    await this.o.placement?.deleteAllocations(uuid);
     await inst.destroy();
     this.o.log.info({ instance: uuid }, 'instance deleted');
     return null;
@@ -204,17 +376,21 @@ export class ComputeMethods {
     await this.waitFor(uuid, want === 'Active' ? isRunning : isStopped, this.o.powerTimeoutMs ?? 300_000);
   }
 
-  /** reboot_instance (cast): DPM has hard reboot only: Stopped, then Active. */
+  /**
+   * reboot_instance (cast): DPM has hard reboot only (Stopped, then Active); the task states are
+   * nova-compute's: reboot_pending[_hard] (nova-api left rebooting[_hard]), reboot_started[_hard],
+   * then active.
+   */
   private async reboot(req: RpcRequest): Promise<null> {
     const inst = this.record(req);
     const uuid = inst.uuid;
     if (!(await this.o.store.getPartition(uuid))) throw instanceNotFound(uuid);
     const soft = req.args.reboot_type === 'SOFT';
-    const started = soft ? TASK_STATE.REBOOT_STARTED : TASK_STATE.REBOOT_STARTED_HARD;
-    await inst.save(
-      { task_state: started },
-      soft ? TASK_STATE.REBOOT_PENDING : TASK_STATE.REBOOT_PENDING_HARD,
-    );
+    const [rebooting, pending, started] = soft
+      ? [TASK_STATE.REBOOTING, TASK_STATE.REBOOT_PENDING, TASK_STATE.REBOOT_STARTED]
+      : [TASK_STATE.REBOOTING_HARD, TASK_STATE.REBOOT_PENDING_HARD, TASK_STATE.REBOOT_STARTED_HARD];
+    await inst.save({ task_state: pending }, [rebooting, pending, started]);
+    await inst.save({ task_state: started }, pending);
     await this.setPower(uuid, 'Stopped');
     await this.setPower(uuid, 'Active');
     await inst.save(
@@ -233,4 +409,75 @@ export class ComputeMethods {
     const tail = req.args.tail_length;
     return this.o.console.read(p, typeof tail === 'number' && Number.isInteger(tail) ? tail : undefined);
   }
+}
+
+/** nova-compute's rule (ComputeManager._init_instance): building, or a build task state. */
+export function interruptedBuild(d: Record<string, unknown>): boolean {
+  if (d.deleted === true) return false;
+  return (
+    d.vm_state === VM_STATE.BUILDING ||
+    [
+      TASK_STATE.SCHEDULING,
+      TASK_STATE.NETWORKING,
+      TASK_STATE.BLOCK_DEVICE_MAPPING,
+      TASK_STATE.SPAWNING,
+    ].includes(d.task_state as never)
+  );
+}
+
+/** NotImplementedError (a builtin nova-api maps to 501 "not implemented"). */
+function notImplemented(method: string): RpcFailure {
+  return new RpcFailure({
+    className: 'NotImplementedError',
+    module: 'builtins',
+    message: `${method} is not supported by the DPM compute host (dpm-operator Nova bridge)`,
+  });
+}
+
+/**
+ * Every other CALL of the compute RPC API 6.x answered at once, with the error nova-api expects from
+ * a driver that lacks the feature (never silence: an unanswered call blocks nova-api for its whole
+ * rpc_response_timeout). Casts of unsupported operations are answered NoSuchMethod by the server.
+ */
+export function unsupportedCalls(): Record<string, ComputeMethod> {
+  const consoleUnavailable =
+    (type: string): ComputeMethod =>
+    async () => {
+      throw new RpcFailure({
+        className: 'ConsoleTypeUnavailable',
+        message: `Unavailable console type ${type}.`,
+        kwargs: { console_type: type, code: 400 },
+      });
+    };
+  const table: Record<string, ComputeMethod> = {
+    get_vnc_console: consoleUnavailable('novnc'),
+    get_spice_console: consoleUnavailable('spice-html5'),
+    get_mks_console: consoleUnavailable('webmks'),
+    get_serial_console: consoleUnavailable('serial'),
+    get_rdp_console: consoleUnavailable('rdp-html5'),
+    validate_console_port: async () => false,
+  };
+  for (const m of [
+    'get_diagnostics',
+    'get_instance_diagnostics',
+    'get_host_uptime',
+    'host_power_action',
+    'host_maintenance_mode',
+    'reserve_block_device_name',
+    'attach_interface',
+    'check_can_live_migrate_destination',
+    'check_can_live_migrate_source',
+    'check_instance_shared_storage',
+    'pre_live_migration',
+    'supports_numa_live_migration',
+    'remove_volume_connection',
+    'prep_snapshot_based_resize_at_dest',
+    'prep_snapshot_based_resize_at_source',
+    'finish_snapshot_based_resize_at_dest',
+    'cache_images',
+  ])
+    table[m] = async () => {
+      throw notImplemented(m);
+    };
+  return table;
 }

@@ -186,6 +186,12 @@ export class CrStore {
     }
   }
 
+  /** The subset's Partitions not created by Nova (their use is reserved in placement). */
+  async foreignPartitions(): Promise<Partition[]> {
+    const all = (await this.listRaw(PLURAL.Partition, `!${LABEL_INSTANCE}`)) as { items: Partition[] };
+    return all.items.filter((p) => p.spec.cpcSubsetRef.name === this.host);
+  }
+
   /** Counts our remaining objects of an instance (all kinds). */
   async countInstanceObjects(uuid: string): Promise<number> {
     const selector = `${LABEL_INSTANCE}=${uuid},${this.selector}`;

@@ -28,9 +28,13 @@ export const VM_STATE = {
 /** nova.compute.task_states used here. */
 export const TASK_STATE = {
   SCHEDULING: 'scheduling',
+  NETWORKING: 'networking',
+  BLOCK_DEVICE_MAPPING: 'block_device_mapping',
   SPAWNING: 'spawning',
   POWERING_OFF: 'powering-off',
   POWERING_ON: 'powering-on',
+  REBOOTING: 'rebooting',
+  REBOOTING_HARD: 'rebooting_hard',
   REBOOT_PENDING: 'reboot_pending',
   REBOOT_STARTED: 'reboot_started',
   REBOOT_PENDING_HARD: 'reboot_pending_hard',

@@ -19,6 +19,7 @@ export interface NovaObjectPrimitive {
  */
 export const OBJECT_VERSIONS: Readonly<Record<string, string>> = {
   Instance: '2.7',
+  InstanceList: '2.6',
   Service: '1.22',
   ComputeNode: '1.19',
   InstanceFault: '1.2',
@@ -158,6 +159,10 @@ export interface FcConnection {
 export interface BdmView {
   bootIndex: number | null;
   volumeId?: string;
+  /** The cinder attachment nova-api created; the compute host completes it (connection_info null). */
+  attachmentId?: string;
+  /** The BlockDeviceMapping object as received (for BlockDeviceMapping.save). */
+  primitive?: NovaObjectPrimitive;
   driverVolumeType?: string;
   fc?: FcConnection;
 }
@@ -172,7 +177,12 @@ export function readBlockDeviceMappings(v: unknown): BdmView[] {
   return items.map((item) => {
     const d = objectData(item, 'BlockDeviceMapping');
     const bootIndex = d.boot_index === null || d.boot_index === undefined ? null : Number(d.boot_index);
-    const view: BdmView = { bootIndex, volumeId: typeof d.volume_id === 'string' ? d.volume_id : undefined };
+    const view: BdmView = {
+      bootIndex,
+      volumeId: typeof d.volume_id === 'string' ? d.volume_id : undefined,
+      attachmentId: typeof d.attachment_id === 'string' ? d.attachment_id : undefined,
+      primitive: isNovaObject(item) ? item : undefined,
+    };
     const ciRaw = d.connection_info;
     if (typeof ciRaw === 'string' && ciRaw !== '' && ciRaw !== 'null') {
       const ci: unknown = JSON.parse(ciRaw);
@@ -204,4 +214,25 @@ function num(v: unknown): number {
   const n = Number(v);
   if (!Number.isFinite(n)) throw new CodecError(`expected a number, got ${String(v)}`);
   return n;
+}
+
+/** One entry of a NetworkRequestList: a network to put a new port on, or an existing port. */
+export interface NetworkRequestView {
+  networkId?: string;
+  portId?: string;
+}
+
+/** Reads `requested_networks` (NetworkRequestList); `none`/`auto` requests yield no entry. */
+export function readRequestedNetworks(v: unknown): NetworkRequestView[] {
+  if (v === null || v === undefined) return [];
+  const items = isNovaObject(v) ? ((v['nova_object.data'].objects as unknown[] | undefined) ?? []) : [];
+  const out: NetworkRequestView[] = [];
+  for (const item of items) {
+    const d = objectData(item, 'NetworkRequest');
+    const portId = typeof d.port_id === 'string' && d.port_id ? d.port_id : undefined;
+    const networkId = typeof d.network_id === 'string' && d.network_id ? d.network_id : undefined;
+    if (portId) out.push({ portId });
+    else if (networkId && networkId !== 'none' && networkId !== 'auto') out.push({ networkId });
+  }
+  return out;
 }

@@ -8,6 +8,7 @@ import type { ConductorClient } from './conductor-client.js';
 import { RemoteRpcError } from './errors.js';
 import { adminContext } from './instance-state.js';
 import { isNovaObject, makeObject, withChanges, applyUpdates, type NovaObjectPrimitive } from './objects.js';
+import { providerInventory, type PlacementClient } from './placement.js';
 
 export const BINARY = 'nova-compute';
 export const COMPUTE_TOPIC = 'compute';
@@ -73,13 +74,29 @@ export interface ServiceReporterOptions {
   serviceVersion?: number;
   reportIntervalMs?: number;
   seVersion?: string;
-  /** The subset and our partitions, read fresh at each report. */
-  resources(): Promise<{ subset: CpcSubset; partitions: readonly Partition[] }>;
+  /** The subset, our partitions and the subset's partitions not created by Nova, read fresh at each report. */
+  resources(): Promise<{
+    subset: CpcSubset;
+    partitions: readonly Partition[];
+    foreign: readonly Partition[];
+  }>;
+  /** Placement, where the subset is a resource provider (absent: no provider is reported). */
+  placement?: PlacementClient;
   log: Logger;
 }
 
 export class ServiceReporter {
   private service?: NovaObjectPrimitive;
+  /** The ComputeNode's database id once known (Instance.compute_id). */
+  get computeNodeId(): number | undefined {
+    const id = this.node?.['nova_object.data'].id;
+    return typeof id === 'number' ? id : undefined;
+  }
+  /** The ComputeNode uuid = the placement resource provider uuid. */
+  get nodeUuid(): string {
+    return String(this.node?.['nova_object.data'].uuid ?? computeNodeUuid(this.opts.host));
+  }
+
   private node?: NovaObjectPrimitive;
   private timer?: NodeJS.Timeout;
   private reporting?: Promise<void>;
@@ -133,6 +150,11 @@ export class ServiceReporter {
     this.opts.log.info({ host, id: r.updates.id }, 'registered nova-compute service');
   }
 
+  /** set_host_enabled: Service.disabled (the scheduler's ComputeFilter skips a disabled host). */
+  async setEnabled(enabled: boolean): Promise<void> {
+    await this.saveService({ disabled: !enabled, disabled_reason: enabled ? null : 'set_host_enabled' });
+  }
+
   private async heartbeat(): Promise<void> {
     const count = Number(this.service?.['nova_object.data'].report_count ?? 0);
     await this.saveService({ report_count: count + 1 });
@@ -145,9 +167,15 @@ export class ServiceReporter {
   }
 
   private async reportResources(): Promise<void> {
+    const { host } = this.opts;
+    const { subset, partitions, foreign } = await this.opts.resources();
+    await this.saveComputeNode(subset, partitions);
+    await this.opts.placement?.report(this.nodeUuid, host, providerInventory(subset, foreign));
+  }
+
+  private async saveComputeNode(subset: CpcSubset, partitions: readonly Partition[]): Promise<void> {
     const { conductor, host } = this.opts;
     const ctx = adminContext();
-    const { subset, partitions } = await this.opts.resources();
     const fields = {
       ...computeNodeResources(
         subset,
@@ -176,7 +204,8 @@ export class ServiceReporter {
     }
     const d = this.node['nova_object.data'];
     const changes = Object.fromEntries(
-      Object.entries(fields).filter(([k, v]) => JSON.stringify(d[k]) !== JSON.stringify(v)),
+      // A found node keeps its uuid: it is the identity nova and placement know the host by.
+      Object.entries(fields).filter(([k, v]) => k !== 'uuid' && JSON.stringify(d[k]) !== JSON.stringify(v)),
     );
     if (Object.keys(changes).length === 0) return;
     const changed = withChanges(this.node, changes);

@@ -82,7 +82,11 @@ export function translateBuild(input: {
       `CpcSubset ${subset.name} has no storageAdapterPorts to boot from`,
     );
   const hbaNames = ports.map((_, i) => hbaName(uuid, i));
-  const boot = resolveBoot(bootVolume(input.bdms), hbaNames, subset.targetWwpnIgnoreList, input.hbaWwpns);
+  const volume = bootVolume(input.bdms);
+  const boot =
+    volume === 'attach'
+      ? 'pending'
+      : resolveBoot(volume, hbaNames, subset.targetWwpnIgnoreList, input.hbaWwpns);
   const partitionRef = { name: uuid };
   return {
     partition: {
@@ -134,10 +138,15 @@ export function translateBuild(input: {
   };
 }
 
-/** The FC volume to boot from: boot_index 0 (or the first volume with FC connection info). */
-export function bootVolume(bdms: BdmView[]): FcConnection {
+/**
+ * The FC volume to boot from: boot_index 0 (or the first volume with FC connection info); 'attach'
+ * when the boot volume has a cinder attachment the compute host must complete first (a real
+ * deployment: connection_info null, attachment_id set).
+ */
+export function bootVolume(bdms: BdmView[]): FcConnection | 'attach' {
   const withConn = bdms.filter((b) => b.fc || b.driverVolumeType);
   const boot = withConn.find((b) => b.bootIndex === 0) ?? withConn[0];
+  if (!boot && attachmentToComplete(bdms)) return 'attach';
   if (!boot)
     throw new TranslateError(
       'BootFromImageNotSupported',
@@ -149,6 +158,12 @@ export function bootVolume(bdms: BdmView[]): FcConnection {
       `volume ${boot.volumeId ?? ''} has driver_volume_type ${boot.driverVolumeType ?? 'unknown'}; only fibre_channel is supported`,
     );
   return boot.fc;
+}
+
+/** The boot volume's mapping whose cinder attachment still needs a connector (boot_index 0 first). */
+export function attachmentToComplete(bdms: BdmView[]): BdmView | undefined {
+  const open = bdms.filter((b) => b.attachmentId && !b.fc && !b.driverVolumeType);
+  return open.find((b) => b.bootIndex === 0) ?? open[0];
 }
 
 /**

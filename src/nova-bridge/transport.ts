@@ -62,17 +62,33 @@ interface PendingCall {
   method: string;
 }
 
+interface Serving {
+  topic: string;
+  server: string;
+  handler: RequestHandler;
+}
+
+/**
+ * One AMQP connection with a confirm channel. A lost connection (broker restart, network) is
+ * re-established with backoff and every `serve` is declared and consumed again, as oslo.messaging's
+ * rabbit driver does; calls pending at the loss fail at once (their replies are gone with the
+ * reply queue).
+ */
 export class RpcTransport {
   private readonly exchange: string;
   private readonly flags: QueueFlags;
-  private replyQueue?: string;
+  private replyQueue?: Promise<string>;
   private readonly pending = new Map<string, PendingCall>();
+  private readonly servings: Serving[] = [];
   private closed = false;
+  private conn?: amqp.ChannelModel;
+  private ch?: ConfirmChannel;
+  private reconnecting?: Promise<void>;
+  /** Connections made so far (1 = never reconnected). */
+  connections = 0;
 
   private constructor(
-    private readonly conn: amqp.ChannelModel,
-    private readonly ch: ConfirmChannel,
-    opts: TransportOptions,
+    private readonly opts: TransportOptions,
     private readonly log: Logger,
   ) {
     this.exchange = opts.exchange ?? 'nova';
@@ -80,20 +96,55 @@ export class RpcTransport {
   }
 
   static async connect(opts: TransportOptions): Promise<RpcTransport> {
-    const conn = await amqp.connect(amqpUrl(opts.transportUrl), {
+    const t = new RpcTransport(opts, opts.log);
+    await t.open();
+    return t;
+  }
+
+  private async open(): Promise<void> {
+    const conn = await amqp.connect(amqpUrl(this.opts.transportUrl), {
       clientProperties: { product: 'dpm-operator nova-bridge' },
     });
+    conn.on('error', (e: Error) => this.log.error({ err: e }, 'AMQP connection error'));
+    conn.on('close', () => this.onClosed(conn));
     const ch = await conn.createConfirmChannel();
-    const t = new RpcTransport(conn, ch, opts, opts.log);
-    conn.on('error', (e: Error) => opts.log.error({ err: e }, 'AMQP connection error'));
-    conn.on('close', () => {
-      if (!t.closed) opts.log.error('AMQP connection closed unexpectedly');
-      t.failPending(new Error('AMQP connection closed'));
-    });
     ch.on('return', (m: ConsumeMessage) =>
-      opts.log.warn({ routingKey: m.fields.routingKey }, 'unroutable message returned'),
+      this.log.warn({ routingKey: m.fields.routingKey }, 'unroutable message returned'),
     );
-    return t;
+    this.conn = conn;
+    this.ch = ch;
+    this.replyQueue = undefined;
+    this.connections++;
+    for (const s of this.servings) await this.consume(s);
+  }
+
+  private onClosed(conn: amqp.ChannelModel): void {
+    if (this.closed || conn !== this.conn) return;
+    this.log.error('AMQP connection lost: reconnecting');
+    this.ch = undefined;
+    this.failPending(new Error('AMQP connection closed'));
+    this.reconnecting ??= this.reconnect().finally(() => (this.reconnecting = undefined));
+  }
+
+  private async reconnect(): Promise<void> {
+    let delayMs = 500;
+    while (!this.closed) {
+      await new Promise((r) => setTimeout(r, delayMs));
+      if (this.closed) return;
+      try {
+        await this.open();
+        this.log.info({ connections: this.connections }, 'AMQP connection re-established, serving again');
+        return;
+      } catch (e) {
+        this.log.warn({ err: e, retryInMs: delayMs }, 'AMQP reconnect failed');
+        delayMs = Math.min(delayMs * 2, 10_000);
+      }
+    }
+  }
+
+  private channel(): ConfirmChannel {
+    if (!this.ch) throw new Error('AMQP connection lost (reconnecting)');
+    return this.ch;
   }
 
   private get durable(): boolean {
@@ -109,7 +160,13 @@ export class RpcTransport {
    * Every message is acked, then decoded and handed to `handler`; duplicates are the handler's job.
    */
   async serve(topic: string, server: string, handler: RequestHandler): Promise<void> {
-    const ch = this.ch;
+    const s = { topic, server, handler };
+    await this.consume(s);
+    this.servings.push(s);
+  }
+
+  private async consume({ topic, server, handler }: Serving): Promise<void> {
+    const ch = this.channel();
     await ch.assertExchange(this.exchange, 'topic', { durable: this.durable, autoDelete: false });
     const queueArgs = this.flags.quorum ? { 'x-queue-type': 'quorum' } : undefined;
     for (const name of [topic, `${topic}.${server}`]) {
@@ -189,12 +246,19 @@ export class RpcTransport {
     return done;
   }
 
-  private async ensureReplyQueue(): Promise<string> {
-    if (this.replyQueue) return this.replyQueue;
+  private ensureReplyQueue(): Promise<string> {
+    this.replyQueue ??= this.declareReplyQueue().catch((e: unknown) => {
+      this.replyQueue = undefined;
+      throw e;
+    });
+    return this.replyQueue;
+  }
+
+  private async declareReplyQueue(): Promise<string> {
+    const ch = this.channel();
     const name = `reply_${hexId()}`;
-    this.replyQueue = name;
-    await this.ch.assertQueue(name, { durable: false, autoDelete: false, arguments: this.transientArgs() });
-    await this.ch.consume(
+    await ch.assertQueue(name, { durable: false, autoDelete: false, arguments: this.transientArgs() });
+    await ch.consume(
       name,
       (msg) => {
         if (!msg) return;
@@ -244,8 +308,9 @@ export class RpcTransport {
     inner: Record<string, unknown>,
     extra: Options.Publish = {},
   ): Promise<void> {
+    const ch = this.channel();
     return new Promise((resolve, reject) => {
-      this.ch.publish(
+      ch.publish(
         exchange,
         key,
         encodeEnvelope(inner),
@@ -260,7 +325,8 @@ export class RpcTransport {
     this.closed = true;
     this.failPending(new Error('transport closed'));
     try {
-      await this.conn.close();
+      await this.reconnecting;
+      await this.conn?.close();
     } catch (e) {
       this.log.debug({ err: e }, 'closing the AMQP connection');
     }

@@ -4,12 +4,7 @@ import yaml from 'js-yaml';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  OPERATOR_RULES,
-  NOVA_BRIDGE_RULES,
-  leaderElectionRules,
-  sessionLedgerRules,
-} from './expected-rbac.js';
+import { OPERATOR_RULES, novaBridgeRules, leaderElectionRules, sessionLedgerRules } from './expected-rbac.js';
 import {
   type KubeObject,
   chartDir,
@@ -355,7 +350,7 @@ describe('value sets', () => {
     };
     expect(secret.stringData).toEqual({ transport_url: 'rabbit://nova:pw@rabbit.openstack:5672/' });
     expect((findOne(objects, 'Role', 'lab-dpm-operator-nova-bridge') as Rbac).rules).toEqual(
-      NOVA_BRIDGE_RULES,
+      novaBridgeRules('lab-dpm-operator-hmc'),
     );
     expect((findOne(objects, 'RoleBinding', 'lab-dpm-operator-nova-bridge') as Rbac).subjects).toEqual([
       { kind: 'ServiceAccount', name: 'lab-dpm-operator-nova-bridge', namespace: NS },

@@ -35,13 +35,15 @@ export const sessionLedgerRules = (secretName: string) => [
   { apiGroups: [''], resources: ['secrets'], resourceNames: [secretName], verbs: ['get', 'patch'] },
 ];
 
-export const NOVA_BRIDGE_RULES = [
+/** The Nova bridge: its CRs, and the release's HMC credentials Secret by name (console output). */
+export const novaBridgeRules = (hmcSecretName: string) => [
   {
     apiGroups: ['dpm.operator.dev'],
     resources: ['partitions', 'partitionnics', 'partitionhbas'],
     verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
   },
   { apiGroups: ['dpm.operator.dev'], resources: ['cpcsubsets'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [''], resources: ['secrets'], resourceNames: [hmcSecretName], verbs: ['get'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
 ];

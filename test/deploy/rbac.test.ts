@@ -307,9 +307,16 @@ describe('Nova bridge RBAC', () => {
     await expectAllowed(bridge, needs);
   });
 
-  it('cannot read Secrets, change CpcSubsets or status, or act in another namespace', async () => {
+  it('reads only the HMC credentials Secret, by name (console output)', async () => {
+    await expectAllowed(bridge, [
+      { verb: 'get', resource: 'secrets', name: 'nb-dpm-operator-hmc', namespace: ns },
+    ]);
+  });
+
+  it('cannot read other Secrets, change CpcSubsets or status, or act in another namespace', async () => {
     await expectDenied(bridge, [
       { verb: 'get', resource: 'secrets', namespace: ns },
+      { verb: 'get', resource: 'secrets', name: 'nb-dpm-operator-nova-transport', namespace: ns },
       { verb: 'list', resource: 'secrets', namespace: ns },
       { verb: 'update', group: G, resource: 'cpcsubsets', namespace: ns },
       { verb: 'delete', group: G, resource: 'cpcsubsets', namespace: ns },

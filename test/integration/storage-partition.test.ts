@@ -125,6 +125,48 @@ describe('Partition with storage groups (z16 seed)', () => {
     expect(idle.total).toBe(0);
   });
 
+  it('stops and starts again from the same storage volume', async () => {
+    const patchSpec = (spec: object) =>
+      env.custom.patchNamespacedCustomObject(
+        {
+          group: 'dpm.operator.dev',
+          version: 'v1alpha1',
+          namespace: env.ns,
+          plural: 'partitions',
+          name: 'web-01',
+          body: { spec },
+        },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+    await patchSpec({ powerState: 'Stopped' });
+    const stopped = await waitFor(
+      'partition stopped',
+      async () => {
+        const p = await partition();
+        return p?.status?.hmcStatus === 'stopped' && p.status.phase === 'Stopped' ? p : undefined;
+      },
+      60_000,
+    );
+    await env.sim.admin.resetStats();
+    await patchSpec({ powerState: 'Active' });
+    await waitFor(
+      'partition Running again',
+      async () => {
+        const p = await partition();
+        return p?.status?.phase === 'Running' && cond(p)?.status === 'True' ? p : undefined;
+      },
+      60_000,
+    );
+    const hmcPart = await env.hmc.get<Record<string, unknown>>(stopped.status!.partitionUri!);
+    expect(hmcPart.status).toBe('active');
+    expect(hmcPart['boot-device']).toBe('storage-volume');
+    const stats = await env.sim.admin.stats();
+    expect(stats.routes['POST /api/partitions/{id}/operations/start']?.count).toBe(1);
+    // Attached once: a restart neither detaches nor attaches the group again.
+    expect(stats.routes['POST /api/partitions/{id}/operations/attach-storage-group']?.count ?? 0).toBe(0);
+    expect(stats.routes['POST /api/partitions/{id}/operations/detach-storage-group']?.count ?? 0).toBe(0);
+  });
+
   it('a shared group attached by HMC name is detached, not deleted, when one of its partitions goes', async () => {
     // A shared group someone else (the storage team) created: the operator only attaches and detaches it.
     const made = await env.hmc.post<{ 'object-uri': string }>('/api/storage-groups', {

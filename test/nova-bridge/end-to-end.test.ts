@@ -294,4 +294,44 @@ describe('nova bridge end to end (real RabbitMQ, real nova rpcapi, operator + HM
       true,
     );
   });
+
+  it('a bridge stopped mid-build: on restart the instance is set to ERROR with a fault (never left spawning)', async () => {
+    const uuid2 = '7f1c2d3e-4b5a-4c6d-8e7f-0123456789ac';
+    await env.stopOperator(); // nothing reconciles: the build waits for devices that never come
+    await peer.ok('build', { uuid: uuid2, vcpus: 1, memory_mb: 1024, vifs: [], bdm: BDM });
+    await waitFor('the build waiting for its devices', async () =>
+      getCr<Partition>(env, 'partitions', uuid2),
+    );
+    const row = (await peer.ok('instance', { uuid: uuid2 })) as InstanceRow;
+    expect(row).toMatchObject({ vm_state: 'building', task_state: 'block_device_mapping' });
+    await bridge.stop();
+    bridge = await NovaBridge.start({
+      kubeConfig: env.kc,
+      namespace: env.ns,
+      host: HOST,
+      transportUrl: rabbit.transportUrl,
+      reportIntervalMs: 1000,
+      buildTimeoutMs: 60_000,
+      powerTimeoutMs: 60_000,
+      log: pino({ level: process.env.DPM_TEST_LOG_LEVEL ?? 'silent' }),
+    });
+    const failed = (await peer.ok('instance', { uuid: uuid2 })) as InstanceRow;
+    expect(failed).toMatchObject({ vm_state: 'error', task_state: null });
+    const fault = peer
+      .calls()
+      .find(
+        (c) =>
+          c.objname === 'InstanceFault' && c.objmethod === 'create' && c.changes?.instance_uuid === uuid2,
+      );
+    expect(String(fault?.changes?.message)).toContain('restarted during the build');
+    // Deleting the failed instance removes what the interrupted build had created.
+    await env.startOperator();
+    await peer.ok('terminate', { uuid: uuid2 });
+    await waitFor(
+      'instance destroyed',
+      async () => ((await peer.ok('instance', { uuid: uuid2 })) as InstanceRow).deleted,
+      60_000,
+    );
+    expect(await getCr(env, 'partitions', uuid2)).toBeUndefined();
+  });
 });

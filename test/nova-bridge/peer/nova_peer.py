@@ -112,13 +112,21 @@ class ConductorEndpoint:
         if objname == "Service" and objmethod == "get_by_host_and_binary":
             host, binary = (args + [kwargs.get("host"), kwargs.get("binary")])[:2]
             row = self.db.services.get((host, binary))
-            return objects.Service(context, **row) if row else None
+            # Service() refuses a version kwarg (it sets its own, as when nova loads it from the DB).
+            return objects.Service(context, **{k: v for k, v in row.items() if k != "version"}) if row else None
         if objname == "ComputeNode" and objmethod == "get_by_host_and_nodename":
             host, nodename = (args + [kwargs.get("host"), kwargs.get("nodename")])[:2]
             row = self.db.compute_nodes.get((host, nodename))
             if not row:
                 raise exception.ComputeHostNotFound(host=nodename)
             return objects.ComputeNode(context, **row)
+        if objname == "InstanceList" and objmethod == "get_by_host":
+            host = (args + [kwargs.get("host")])[0]
+            found = [objects.Instance(context, uuid=uuid, deleted=False,
+                                      **{f: row[f] for f in INSTANCE_STATE_FIELDS if f in row})
+                     for uuid, row in self.db.instances.items()
+                     if row.get("host") == host and not row.get("deleted")]
+            return objects.InstanceList(context, objects=found)
         raise NotImplementedError("%s.%s" % (objname, objmethod))
 
     # -- object_action ----------------------------------------------------------------------------
@@ -128,7 +136,7 @@ class ConductorEndpoint:
         entry = {"method": "object_action", "objname": name, "objmethod": objmethod,
                  "version": objinst.VERSION, "args": args, "kwargs": kwargs,
                  "changes": {f: getattr(objinst, f) for f in changes if f not in ("flavor", "info_cache")}}
-        if objinst.obj_attr_is_set("uuid"):
+        if "uuid" in objinst.fields and objinst.obj_attr_is_set("uuid"):
             entry["uuid"] = objinst.uuid
         oldobj = objinst.obj_clone()
         try:
@@ -282,7 +290,7 @@ class Api:
 
     def reboot(self, c):
         hard = c.get("reboot_type", "HARD") == "HARD"
-        inst = self._set_task(c["uuid"], "reboot_pending_hard" if hard else "reboot_pending")
+        inst = self._set_task(c["uuid"], "rebooting_hard" if hard else "rebooting")  # as nova-api leaves it
         self.compute.reboot_instance(self.ctxt(), inst, block_device_info=None,
                                      reboot_type="HARD" if hard else "SOFT")
 

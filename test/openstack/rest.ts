@@ -1,0 +1,65 @@
+// A small REST client for the tests' calls to nova-api, placement, neutron and cinder (the
+// equivalent of the openstackclient commands), with the no-keystone token of tools/openstack.
+
+export class RestClient {
+  constructor(
+    private readonly base: string,
+    private readonly token: string,
+    private readonly headers: Record<string, string> = {},
+  ) {}
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
+    const res = await fetch(this.base + path, {
+      method,
+      headers: {
+        'X-Auth-Token': this.token,
+        Accept: 'application/json',
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...this.headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(120_000),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${this.base}${path}: HTTP ${res.status}: ${text.slice(0, 500)}`);
+    return { status: res.status, json: (text ? JSON.parse(text) : null) as T };
+  }
+
+  async get<T>(path: string): Promise<T> {
+    return (await this.request<T>('GET', path)).json;
+  }
+  async getOrAbsent<T>(path: string): Promise<T | undefined> {
+    try {
+      return await this.get<T>(path);
+    } catch (e) {
+      if (String(e).includes('HTTP 404')) return undefined;
+      throw e;
+    }
+  }
+  async post<T>(path: string, body: unknown): Promise<T> {
+    return (await this.request<T>('POST', path, body)).json;
+  }
+  async put<T>(path: string, body: unknown): Promise<T> {
+    return (await this.request<T>('PUT', path, body)).json;
+  }
+  async delete(path: string): Promise<void> {
+    await this.request('DELETE', path);
+  }
+}
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(s: string): number {
+  let c = 0xffffffff;
+  for (const b of Buffer.from(s)) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** The LUN the test FC driver gives a volume (dpm_openstack.cinder_fc.lun_of). */
+export function lunOf(volumeId: string): number {
+  return (crc32(volumeId) % 4095) + 1;
+}
