@@ -78,6 +78,11 @@ EOF
     --junitxml="$out/e2e-$world.xml" -o junit_family=xunit1 $(for f in ${files[$world]}; do echo "tests/end2end/$f"; done) "$@")
   # pytest exit 5 = nothing collected: a failure here, never a pass
   [ $? -ne 0 ] && rc=1
+  if ! kill -0 "${pid[$world]}" 2>/dev/null; then
+    echo "e2e.sh: simulator ($world) is gone; its log:" >&2
+    cat "$t/sim.log" >&2
+    rc=1
+  fi
 done
 for world in current z13; do
   kill "${pid[$world]}" 2>/dev/null
@@ -94,7 +99,8 @@ for (const f of fs.readdirSync(dir).filter((n) => /^e2e-.*\.xml$/.test(n))) {
     const file = m[1].replace(/^tests\/end2end\//, '');
     const r = (per[file] ??= { passed: 0, failed: 0, skipped: 0 });
     const inner = m[3] ?? '';
-    if (/<(failure|error)\b/.test(inner)) r.failed++;
+    // zhmcclient skips a test it cannot log on for: here that is the simulator failing, never a skip.
+    if (/<(failure|error)\b/.test(inner) || /<skipped\b[^>]*Cannot log on to HMC/.test(inner)) r.failed++;
     else if (/<skipped\b/.test(inner)) r.skipped++;
     else r.passed++;
   }
