@@ -19,11 +19,6 @@ export class CpcSubsetReconciler {
 
   constructor(private readonly deps: CpcSubsetDeps) {}
 
-  /** Makes the next pass of this subset ask the HMC (its credentials Secret changed). */
-  recheck(key: string): void {
-    this.checks.delete(key);
-  }
-
   async reconcile(key: string): Promise<Outcome> {
     const snap = await observeSubset(this.deps, key, this.checks.get(key));
     await actSubset(this.deps, snap);

@@ -15,22 +15,24 @@ describe('CpcSubset reconcile (fast tier)', () => {
     env = await startReconcileEnv();
     // A subset never checked yet (the harness's own starts Ready).
     delete env.kube.get<CpcSubset>(PLURAL.CpcSubset, NS, 'demo')!.status;
-    const r = new CpcSubsetReconciler({
-      subsets: env.kube.cache<CpcSubset>(PLURAL.CpcSubset),
-      partitions: env.kube.cache<Partition>(PLURAL.Partition),
-      connect: async () => ({
-        fingerprint: 'f',
-        client: env.client,
-        gateway: env.gateway,
-        secretVersion: '1',
-      }),
-      disconnect: async () => undefined,
-      writer: env.kube,
-      events: env.kube,
-      log: pino({ level: 'silent' }),
-      resyncMs: 600_000,
-      onDrift: () => undefined,
-    });
+    const reconciler = () =>
+      new CpcSubsetReconciler({
+        subsets: env.kube.cache<CpcSubset>(PLURAL.CpcSubset),
+        partitions: env.kube.cache<Partition>(PLURAL.Partition),
+        connect: async () => ({
+          fingerprint: 'f',
+          client: env.client,
+          gateway: env.gateway,
+          secretVersion: '1',
+        }),
+        disconnect: async () => undefined,
+        writer: env.kube,
+        events: env.kube,
+        log: pino({ level: 'silent' }),
+        resyncMs: 600_000,
+        onDrift: () => undefined,
+      });
+    const r = reconciler();
     const subset = (): CpcSubset => env.kube.get<CpcSubset>(PLURAL.CpcSubset, NS, 'demo')!;
     await env.sim.admin.resetStats();
     const first = await r.reconcile(`${NS}/demo`);
@@ -52,8 +54,8 @@ describe('CpcSubset reconcile (fast tier)', () => {
     expect((await env.sim.admin.stats()).total).toBe(0);
     expect(env.kube.events.filter((e) => e.name === 'demo' && e.reason === 'Ready')).toHaveLength(1);
 
-    r.recheck(`${NS}/demo`); // e.g. its credentials Secret changed: the next pass asks the HMC again
-    await r.reconcile(`${NS}/demo`);
+    // A restarted operator has no record of the last check: its first pass asks the HMC again.
+    await reconciler().reconcile(`${NS}/demo`);
     expect((await env.sim.admin.stats()).routes['GET /api/cpcs/{id}/partitions']?.count).toBe(1);
     expect(subset().status?.usage?.partitions).toBe(1);
   });
