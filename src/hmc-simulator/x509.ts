@@ -91,8 +91,10 @@ export function issueCertificate(opts: IssueOptions): IssuedCert {
         ext('2.5.29.14', false, octets(keyId)),
         ext('2.5.29.35', false, seq(der(0x80, opts.issuer!.keyId))),
       ];
+  // Positive and minimal DER: a first byte of 0x00 followed by one < 0x80 is "illegal padding" to OpenSSL
+  // (1 certificate in 256 failed to verify), so the top byte is kept in 0x40..0x7f.
   const serial = randomBytes(16);
-  serial[0]! &= 0x7f;
+  serial[0] = (serial[0]! & 0x3f) | 0x40;
   const now = Date.now();
   const tbs = seq(
     der(0xa0, int(Buffer.from([2]))), // v3
