@@ -9,7 +9,7 @@ import type { Registry } from 'prom-client';
 import type { CpcSubset } from '../crds/index.js';
 import { HmcClient } from '../hmc/client.js';
 import type { SessionLedger } from '../hmc/session-ledger.js';
-import { HmcGateway, attachNotifications } from './hmc-gateway.js';
+import { HmcGateway, attachNotifications, type HmcChange } from './hmc-gateway.js';
 
 export class CredentialsError extends Error {
   override readonly name = 'CredentialsError';
@@ -25,8 +25,11 @@ export interface ConnectionsOptions {
   kubeConfig: k8s.KubeConfig;
   log: Logger;
   metricsRegistry?: Registry;
-  /** Called for every HMC change after the cache applied it; `partitionUri` undefined = resync everything. */
-  onChange(conn: HmcConnection, partitionUri: string | undefined): void;
+  /**
+   * Called for every HMC change after the gateway's cache applied it (`change`: for the other caches);
+   * `partitionUri` undefined = resync everything.
+   */
+  onChange(conn: HmcConnection, partitionUri: string | undefined, change?: HmcChange): void;
   /** STOMP port; the HMC's is 61612. */
   stompPort?: (subset: CpcSubset) => number | undefined;
   /** Where each connection's session ids are recorded (so a successor logs off what a killed process left). */
@@ -166,7 +169,9 @@ export class HmcConnections {
     client.notifications?.on('resync', (e) =>
       log.info({ reason: e.reason }, 'HMC notifications may have been missed; resyncing'),
     );
-    attachNotifications(client, gateway, (partitionUri) => this.opts.onChange(conn, partitionUri));
+    attachNotifications(client, gateway, (partitionUri, change) =>
+      this.opts.onChange(conn, partitionUri, change),
+    );
     log.info('connected to the HMC (session and notifications)');
     return conn;
   }

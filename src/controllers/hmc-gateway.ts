@@ -55,18 +55,19 @@ export function toChange(n: HmcNotification): HmcChange | undefined {
 
 /**
  * Feeds a client's notifications into a gateway; `onChange` gets the partition URI each change concerns
- * (undefined = notifications may have been missed: resync everything).
+ * (a storage group, volume or VSR URI for storage changes; undefined = notifications may have been missed:
+ * resync everything) and the change itself (for the caches of other controllers).
  */
 export function attachNotifications(
   client: HmcClient,
   gateway: HmcGateway,
-  onChange: (partitionUri: string | undefined) => void,
+  onChange: (partitionUri: string | undefined, change?: HmcChange) => void,
 ): void {
   client.notifications?.on('notification', (n: HmcNotification) => {
     const change = toChange(n);
     if (!change) return;
     const partitionUri = gateway.applyChange(change);
-    if (partitionUri) onChange(partitionUri);
+    if (partitionUri) onChange(partitionUri, change);
   });
   client.notifications?.on('resync', () => {
     gateway.applyChange({ kind: 'resync' });
@@ -109,8 +110,10 @@ export class HmcGateway {
   private readonly cache = new Map<string, Props>();
   /** Storage group `cpcUri|name` -> its URI (null: none), until an inventory change of storage groups. */
   private readonly groupByName = new Map<string, string | null>();
-  /** Storage volumes by group URI, until a notification about the group, a volume or a VSR of it. */
+  /** Storage volumes by group URI; volume notifications are applied, an added or removed volume drops them. */
   private readonly volumesByGroup = new Map<string, ObservedStorageVolume[]>();
+  /** Group URI -> partition URI -> the VSRs its last `storagePaths` read saw, and whether one changed since. */
+  private readonly pathReads = new Map<string, Map<string, { uris: Set<string>; stale: boolean }>>();
   /** Job URI -> the partition it was submitted for (this process's submissions, for routing completions). */
   private readonly jobs = new Map<string, string>();
   /** Job URIs whose completion notification arrived. */
@@ -128,6 +131,7 @@ export class HmcGateway {
       this.cache.clear();
       this.groupByName.clear();
       this.volumesByGroup.clear();
+      for (const reads of this.pathReads.values()) for (const r of reads.values()) r.stale = true;
       return undefined;
     }
     if (change.kind === 'job-completion') {
@@ -140,9 +144,7 @@ export class HmcGateway {
     }
     const group = /^\/api\/storage-groups\/[^/]+/.exec(change.uri)?.[0];
     if (group) {
-      // Fulfillment, volume or VSR changes: the next pass reads the group's volumes again (one request).
-      this.volumesByGroup.delete(group);
-      if (change.kind === 'inventory-change' && group === change.uri) this.groupByName.clear();
+      this.applyStorageChange(group, change);
       return change.uri;
     }
     const partitionUri = parentOf(change.uri);
@@ -157,6 +159,50 @@ export class HmcGateway {
       Object.assign(entry, change.changes);
     }
     return partitionUri;
+  }
+
+  /**
+   * A storage group, volume or VSR notification: volume property changes (fulfillment) are applied to the
+   * cached volume list; a volume added or removed makes the list be read again; a group added or removed
+   * changes what a name lookup answers. VSR changes touch none of this.
+   */
+  private applyStorageChange(
+    group: string,
+    change: Exclude<HmcChange, { kind: 'resync' | 'job-completion' }>,
+  ): void {
+    const uri = change.uri;
+    if (uri === group) {
+      if (change.kind !== 'inventory-change') return;
+      for (const [key, u] of this.groupByName) {
+        // A new group may answer a lookup that found none; a removed one answers no more.
+        if (change.action === 'add' ? u === null : u === group) this.groupByName.delete(key);
+      }
+      if (change.action === 'remove') this.volumesByGroup.delete(group);
+      return;
+    }
+    if (uri.includes('/virtual-storage-resources/')) {
+      const reads = [...(this.pathReads.get(group)?.values() ?? [])];
+      const mine = reads.filter((r) => r.uris.has(uri));
+      // A path added that no read has seen may be anyone's; a known one changed or went: its reader's.
+      if (!(change.kind === 'inventory-change' && change.action === 'add' && mine.length > 0))
+        for (const r of mine.length > 0 ? mine : reads) r.stale = true;
+      return;
+    }
+    if (!uri.includes('/storage-volumes/')) return;
+    const vols = this.volumesByGroup.get(group);
+    if (!vols) return;
+    const i = vols.findIndex((v) => v.uri === uri);
+    if (change.kind === 'property-change' && i >= 0) {
+      const c = change.changes;
+      const v = { ...vols[i]! };
+      if ('name' in c) v.name = String(c.name ?? '');
+      if ('usage' in c) v.usage = String(c.usage ?? 'data');
+      if ('fulfillment-state' in c) v.fulfillmentState = String(c['fulfillment-state'] ?? 'pending');
+      this.volumesByGroup.set(
+        group,
+        vols.map((x, k) => (k === i ? v : x)),
+      );
+    } else if (change.kind === 'inventory-change' || i < 0) this.volumesByGroup.delete(group);
   }
 
   /**
@@ -214,14 +260,22 @@ export class HmcGateway {
     return vols;
   }
 
-  /** The partition's virtual storage resources in a group (one request; only for status). */
+  /**
+   * The partition's virtual storage resources in a group (one request; only for status). The caller keeps
+   * them (in status) until `storagePathsChanged` says a VSR notification concerned them.
+   */
   async storagePaths(
     groupUri: string,
     partitionUri: string,
   ): Promise<{ deviceNumber: string; wwpn: string; adapterPortUri: string }[]> {
+    const reads = this.pathReads.get(groupUri) ?? new Map<string, { uris: Set<string>; stale: boolean }>();
+    const read = { uris: new Set<string>(), stale: false };
+    reads.set(partitionUri, read);
+    this.pathReads.set(groupUri, reads);
     const vsrs = await this.client.virtualStorageResources.list(groupUri, { 'partition-uri': partitionUri }, [
       'world-wide-port-name',
     ]);
+    for (const r of vsrs) read.uris.add(r['element-uri']);
     return vsrs.map((r) => ({
       deviceNumber: String(r['device-number'] ?? ''),
       wwpn: String(r['world-wide-port-name'] ?? ''),
@@ -229,23 +283,36 @@ export class HmcGateway {
     }));
   }
 
-  /** Attach / detach a storage group: the partition's storage-group-uris is read again next pass. */
+  /** Whether a VSR notification (renumbered, added, removed) concerned the paths last read for the partition. */
+  storagePathsChanged(groupUri: string, partitionUri: string): boolean {
+    return this.pathReads.get(groupUri)?.get(partitionUri)?.stale === true;
+  }
+
+  /**
+   * Attach / detach a storage group. The answer says the partition's storage-group-uris changed: written
+   * through the cache (no read follows); after a failure the partition is read again.
+   */
   async attachStorageGroup(partitionUri: string, groupUri: string): Promise<void> {
-    try {
-      await this.client.storageGroups.attach(partitionUri, groupUri);
-    } finally {
-      this.cache.delete(partitionUri);
-      this.volumesByGroup.delete(groupUri);
-    }
+    await this.attachment(partitionUri, groupUri, 'attach');
   }
 
   async detachStorageGroup(partitionUri: string, groupUri: string): Promise<void> {
+    await this.attachment(partitionUri, groupUri, 'detach');
+  }
+
+  private async attachment(partitionUri: string, groupUri: string, op: 'attach' | 'detach'): Promise<void> {
     try {
-      await this.client.storageGroups.detach(partitionUri, groupUri);
-    } finally {
+      await (op === 'attach'
+        ? this.client.storageGroups.attach(partitionUri, groupUri)
+        : this.client.storageGroups.detach(partitionUri, groupUri));
+    } catch (e) {
       this.cache.delete(partitionUri);
-      this.volumesByGroup.delete(groupUri);
+      throw e;
     }
+    const entry = this.cache.get(partitionUri);
+    if (!entry) return;
+    const uris = ((entry['storage-group-uris'] as string[] | undefined) ?? []).filter((u) => u !== groupUri);
+    entry['storage-group-uris'] = op === 'attach' ? [...uris, groupUri] : uris;
   }
 
   private async read(uri: string): Promise<Props | undefined> {

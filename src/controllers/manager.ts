@@ -122,6 +122,35 @@ class MultiInformer<T extends k8s.KubernetesObject> implements ReadCache<T> {
   }
 }
 
+/** A many-to-many index: item (a Partition key) -> the values it lists, and each value -> its items. */
+class Index {
+  private readonly byValue = new Map<string, Set<string>>();
+  private readonly byItem = new Map<string, readonly string[]>();
+
+  get(value: string): ReadonlySet<string> | undefined {
+    return this.byValue.get(value);
+  }
+
+  /** Replaces what `item` lists (an empty list removes it). */
+  set(item: string, values: readonly string[]): void {
+    for (const v of this.byItem.get(item) ?? []) {
+      const items = this.byValue.get(v);
+      items?.delete(item);
+      if (items?.size === 0) this.byValue.delete(v);
+    }
+    if (values.length === 0) {
+      this.byItem.delete(item);
+      return;
+    }
+    this.byItem.set(item, values);
+    for (const v of values) {
+      let items = this.byValue.get(v);
+      if (!items) this.byValue.set(v, (items = new Set()));
+      items.add(item);
+    }
+  }
+}
+
 export class OperatorManager {
   readonly subsets: MultiInformer<CpcSubset>;
   readonly partitions: MultiInformer<Partition>;
@@ -145,6 +174,10 @@ export class OperatorManager {
   private readonly storageGroupReconciler: StorageGroupReconciler;
   /** HMC storage group URI -> StorageGroup key (status.groupUri): routes storage notifications. */
   private readonly storageGroupKeyByUri = new Map<string, string>();
+  /** HMC storage group URI -> keys of the Partitions listing it in status.storageGroups. */
+  private readonly partitionsByGroupUri = new Index();
+  /** `namespace/StorageGroup name` -> keys of the Partitions naming it in spec.storageGroups. */
+  private readonly partitionsByGroupRef = new Index();
   private readonly subsetReconciler: CpcSubsetReconciler;
 
   constructor(private readonly opts: ManagerOptions) {
@@ -167,7 +200,7 @@ export class OperatorManager {
       metricsRegistry: opts.metricsRegistry,
       stompPort: () => opts.stompPort,
       ledger: opts.sessionLedger,
-      onChange: (_conn: HmcConnection, uri) => {
+      onChange: (_conn: HmcConnection, uri, change) => {
         if (uri === undefined) {
           for (const p of this.partitions.list()) this.partitionQueue.add(keyOf(p));
           this.storageGroupReconciler.cache.invalidate(undefined);
@@ -176,13 +209,13 @@ export class OperatorManager {
         }
         const groupUri = storageGroupUriOf(uri);
         if (groupUri) {
-          // A group, volume or VSR changed (e.g. fulfillment-state): read the group again on the next pass.
-          this.storageGroupReconciler.cache.invalidate(groupUri);
+          // A group, volume or VSR changed (e.g. fulfillment-state): applied to the observed group.
+          if (change) this.storageGroupReconciler.cache.apply(change);
+          else this.storageGroupReconciler.cache.invalidate(groupUri);
           const sg = this.storageGroupKeyByUri.get(groupUri);
           if (sg) this.storageGroupQueue.add(sg);
-          // Partitions using the group by HMC name (a boot volume becoming complete starts them).
-          for (const p of this.partitions.list())
-            if (p.status?.storageGroups?.some((g) => g.uri === groupUri)) this.partitionQueue.add(keyOf(p));
+          // Partitions using the group (by HMC name: a boot volume becoming complete starts them).
+          for (const key of this.partitionsByGroupUri.get(groupUri) ?? []) this.partitionQueue.add(key);
           return;
         }
         const key = this.keyByUri.get(uri);
@@ -249,15 +282,17 @@ export class OperatorManager {
       update: (a, b) => {
         track(b, true);
         if (a === b || generationOrMetadataChanged(a, b)) sq.add(keyOf(b));
-        // The Partitions using it follow its HMC URI and fulfillment (a complete boot volume starts them).
-        if (
-          a.status?.groupUri !== b.status?.groupUri ||
-          JSON.stringify(a.status?.volumes) !== JSON.stringify(b.status?.volumes)
-        ) {
-          for (const p of this.partitions.list(b.metadata.namespace))
-            if ((p.spec.storageGroups ?? []).some((g) => g.storageGroupRef?.name === b.metadata.name))
-              this.partitionQueue.add(keyOf(p));
-        }
+        // The Partitions using it follow its HMC URI, fulfillment (a complete boot volume starts them) and
+        // paths (the device numbers and WWPNs in their status).
+        const seen = (g: StorageGroup): string =>
+          JSON.stringify([
+            g.status?.groupUri,
+            g.status?.volumes,
+            g.status?.paths,
+            g.status?.attachedPartitions,
+          ]);
+        if (seen(a) !== seen(b))
+          for (const key of this.partitionsByGroupRef.get(keyOf(b)) ?? []) this.partitionQueue.add(key);
       },
       delete: (o) => track(o, false),
     });
@@ -294,6 +329,19 @@ export class OperatorManager {
       }
     };
     const track = (o: Partition, present: boolean): void => {
+      const ns = o.metadata.namespace ?? '';
+      this.partitionsByGroupUri.set(
+        keyOf(o),
+        present ? (o.status?.storageGroups ?? []).flatMap((g) => (g.uri ? [g.uri] : [])) : [],
+      );
+      this.partitionsByGroupRef.set(
+        keyOf(o),
+        present
+          ? (o.spec.storageGroups ?? []).flatMap((g) =>
+              g.storageGroupRef ? [`${ns}/${g.storageGroupRef.name}`] : [],
+            )
+          : [],
+      );
       const uri = o.status?.partitionUri;
       if (uri && present) {
         this.keyByUri.set(uri, keyOf(o));

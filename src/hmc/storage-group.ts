@@ -126,8 +126,16 @@ export class StorageGroupManager {
    * caller finds it by name). 400.8 duplicate name; 409 when the CPC lacks dpm-storage-management.
    */
   async create(settings: StorageGroupCreate): Promise<string> {
-    const res = await this.session.post<{ 'object-uri': string }>('/api/storage-groups', settings);
-    return res.body['object-uri'];
+    return (await this.createWithVolumes(settings)).uri;
+  }
+
+  /** `create`, also answering the element-uris of the volumes it created (in request order). */
+  async createWithVolumes(settings: StorageGroupCreate): Promise<{ uri: string; volumeUris: string[] }> {
+    const res = await this.session.post<{ 'object-uri': string; 'element-uris'?: string[] }>(
+      '/api/storage-groups',
+      settings,
+    );
+    return { uri: res.body['object-uri'], volumeUris: res.body['element-uris'] ?? [] };
   }
 
   /**

@@ -47,6 +47,8 @@ export interface OperatorEnv {
   /** The namespace's real Kubernetes Events, as the operator's EventRecorder wrote them. */
   events(): Promise<RecordedEvent[]>;
   custom: k8s.CustomObjectsApi;
+  /** Every reconcile pass the operator ran, in order (its onReconcile hook). */
+  reconciles: { controller: string; key: string; result: string }[];
   /** Starts (again) an operator manager against the same namespace. */
   startOperator(): Promise<OperatorManager>;
   stopOperator(): Promise<void>;
@@ -176,6 +178,7 @@ export async function startOperatorEnv(
       }));
     },
     custom: kc.makeApiClient(k8s.CustomObjectsApi),
+    reconciles: [],
     get manager() {
       if (!manager) throw new Error('operator not running');
       return manager;
@@ -190,6 +193,7 @@ export async function startOperatorEnv(
         resyncMs: opts.resyncMs,
         subsetResyncMs: opts.subsetResyncMs,
         stompPort: sim.stompPort,
+        onReconcile: (controller, key, result) => env.reconciles.push({ controller, key, result }),
       });
       await manager.startInformers();
       manager.startWorkers();

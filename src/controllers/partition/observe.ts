@@ -10,6 +10,7 @@ import {
   type PartitionHba,
   type PartitionNic,
   type PartitionStorageGroupStatus,
+  type PartitionStoragePathStatus,
   type StorageGroup,
 } from '../../crds/index.js';
 import type { Reason } from '../../crds/reasons.js';
@@ -303,6 +304,8 @@ async function resolveDesired(
 
 interface ResolvedGroup extends DesiredStorageGroup {
   fulfillmentState?: string;
+  /** A StorageGroup resource's paths of one partition, from its status (its controller reads the VSRs). */
+  pathsOf?: (partitionUri: string) => PartitionStoragePathStatus[];
   /** uri, name, usage, fulfillment of the volumes; from the StorageGroup status or the HMC (cached). */
   volumes: () => Promise<{ uri?: string; name: string; usage?: string; fulfillmentState?: string }[]>;
 }
@@ -346,6 +349,12 @@ async function resolveStorage(
         uri,
         hmcName: sg.status?.hmcName ?? ref,
         fulfillmentState: sg.status?.fulfillmentState,
+        pathsOf: (partitionUri) => {
+          const name = sg.status?.attachedPartitions?.find((a) => a.uri === partitionUri)?.name;
+          return (sg.status?.paths ?? [])
+            .filter((p) => p.partition === partitionUri || (name !== undefined && p.partition === name))
+            .map((p) => ({ deviceNumber: p.deviceNumber, wwpn: p.wwpn, adapterPortUri: p.adapterPortUri }));
+        },
         // The StorageGroup's spec is authoritative for names and usages; its status adds URI and fulfillment.
         volumes: () =>
           Promise.resolve(
@@ -411,7 +420,9 @@ async function resolveStorage(
 
 /**
  * status.storageGroups: each listed group with its fulfillment and, once attached, the partition's paths
- * (device number + virtual WWPN to zone). Paths are read once per attachment (one request), then kept.
+ * (device number + virtual WWPN to zone). A StorageGroup resource's paths come from its status; a group
+ * named by HMC name has them read once per attachment (one request), then kept until a VSR notification
+ * concerns them (a renumbered device).
  * Groups this operator attached that the spec dropped stay listed while attached (so they get detached).
  */
 async function storageStatus(
@@ -427,9 +438,11 @@ async function storageStatus(
     const before = prev.find((p) => p.uri === g.uri);
     const paths = !attached
       ? []
-      : before?.attached && before.paths?.length
-        ? before.paths
-        : await gw.storagePaths(g.uri, o.uri);
+      : g.pathsOf
+        ? g.pathsOf(o.uri)
+        : before?.attached && before.paths?.length && !gw.storagePathsChanged(g.uri, o.uri)
+          ? before.paths
+          : await gw.storagePaths(g.uri, o.uri);
     let fulfillmentState = g.fulfillmentState;
     if (!fulfillmentState) {
       const vols = await g.volumes();

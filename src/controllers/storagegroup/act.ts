@@ -1,5 +1,6 @@
 // Act: performs the planned StorageGroup action, one HMC request or one finalizer write. Failures are values.
 import { PLURAL, type StorageGroupStatus } from '../../crds/index.js';
+import { ANNOTATION_CREATE_ATTEMPTED } from '../partition/observe.js';
 import type { Action } from './model.js';
 import type { ObservedCache, StorageGroupDeps, StorageGroupSnapshot } from './observe.js';
 
@@ -24,10 +25,9 @@ export async function act(
   try {
     return await perform(action, s, d, cache);
   } catch (error) {
-    return { ok: false, error };
-  } finally {
-    // Whatever we asked the HMC to change is read again next pass (the notification may lag the answer).
+    // A failed change leaves the group's state unknown: it is read again next pass.
     if ('uri' in action) cache.invalidate(action.uri);
+    return { ok: false, error };
   }
 }
 
@@ -58,8 +58,10 @@ async function perform(
     }
     case 'create': {
       const w = action.desired;
-      // Not idempotent: after a lost answer the next pass finds the group by its deterministic name.
-      const uri = await hmc!.storageGroups.create({
+      // Not idempotent: "create attempted" is recorded first, so that after a lost answer the next pass (and
+      // only then) finds the group by its deterministic name.
+      await d.writer.addFinalizer(self, s.cr, { [ANNOTATION_CREATE_ATTEMPTED]: w.hmcName });
+      const { uri, volumeUris } = await hmc!.storageGroups.createWithVolumes({
         name: w.hmcName,
         'cpc-uri': s.cpcUri!,
         type: 'fcp',
@@ -75,7 +77,7 @@ async function perform(
           ...(v.description ? { description: v.description } : {}),
         })),
       });
-      cache.invalidate(uri);
+      cache.created(uri, w, volumeUris); // the answer tells all a read would: no read follows
       return {
         ok: true,
         status: { groupUri: uri, hmcName: w.hmcName },
@@ -85,20 +87,24 @@ async function perform(
         ),
       };
     }
-    case 'modify':
-      await hmc!.storageGroups.modify(action.uri, {
+    case 'modify': {
+      const created = await hmc!.storageGroups.modify(action.uri, {
         ...action.settings,
         ...(action.volumes.length ? { 'storage-volumes': action.volumes } : {}),
       });
+      cache.modified(action.uri, action.settings, action.volumes, created);
       return { ok: true, event: normal('Updated', `modified the HMC storage group: ${action.why}`) };
+    }
     case 'add-ports':
       await hmc!.storageGroups.addCandidatePorts(action.uri, action.portUris);
+      cache.portsAdded(action.uri, action.portUris);
       return {
         ok: true,
         event: normal('Updated', `added candidate adapter port(s) ${action.portUris.join(', ')}`),
       };
     case 'detach':
       await hmc!.storageGroups.detach(action.partition.uri, action.uri);
+      cache.detached(action.uri, action.partition.uri);
       return {
         ok: true,
         event: normal(
@@ -108,6 +114,7 @@ async function perform(
       };
     case 'delete':
       await hmc!.storageGroups.delete(action.uri);
+      cache.invalidate(action.uri);
       return {
         ok: true,
         status: { groupUri: undefined },

@@ -14,9 +14,11 @@ import {
 import type { HmcClient } from '../../hmc/client.js';
 import { isNotFound } from '../../hmc/errors.js';
 import type { KubeWriter } from '../kube.js';
+import { ANNOTATION_CREATE_ATTEMPTED } from '../partition/observe.js';
 import { isOwnedStorageGroup, storageGroupDescription, storageGroupHmcName } from '../naming.js';
 import type { EventSink, ReadCache } from '../outcome.js';
-import type { DesiredGroup, Observed, ObservedGroup } from './model.js';
+import { ObservedCache, type Part } from './cache.js';
+import type { DesiredGroup, Observed, ObservedGroup, ObservedPath } from './model.js';
 
 export interface StorageGroupDeps {
   storageGroups: ReadCache<StorageGroup>;
@@ -52,24 +54,11 @@ export interface StorageGroupSnapshot {
 
 export type Snapshot = { kind: 'skip' } | { kind: 'gone'; key: string } | StorageGroupSnapshot;
 
-/** The observed HMC group by group URI, valid until a notification about the group (or a write) drops it. */
-export class ObservedCache {
-  private readonly byUri = new Map<string, ObservedGroup>();
-  get(uri: string): ObservedGroup | undefined {
-    return this.byUri.get(uri);
-  }
-  set(g: ObservedGroup): void {
-    this.byUri.set(g.uri, g);
-  }
-  invalidate(uri: string | undefined): void {
-    if (uri === undefined) this.byUri.clear();
-    else this.byUri.delete(uri);
-  }
-}
+export { ObservedCache, storageGroupUriOf } from './cache.js';
 
-/** The storage group URI of a group, volume or VSR URI; undefined for other URIs. */
-export function storageGroupUriOf(uri: string): string | undefined {
-  return /^\/api\/storage-groups\/[^/]+/.exec(uri)?.[0];
+/** The HMC name of a partition this operator manages, from its Partition's status (no HMC request). */
+function hmcNameOf(partitions: readonly Partition[], partitionUri: string): string | undefined {
+  return partitions.find((p) => p.status?.partitionUri === partitionUri)?.status?.hmcName;
 }
 
 const portUri = (p: { adapterObjectId: string; port: number }): string =>
@@ -147,7 +136,9 @@ export async function observe(d: StorageGroupDeps, cache: ObservedCache, key: st
   if (!deleting && snap.desired && !snap.desired.ok) return snap;
   try {
     snap.client = await d.clientFor(subset);
-    snap.observed = await observeGroup(snap.client, cache, snap, subset.metadata.name ?? '');
+    snap.observed = await observeGroup(snap.client, cache, snap, subset.metadata.name ?? '', (uri) =>
+      hmcNameOf(d.partitions.list(), uri),
+    );
   } catch (error) {
     snap.observed = { kind: 'unknown', error };
   }
@@ -159,54 +150,71 @@ async function observeGroup(
   cache: ObservedCache,
   s: StorageGroupSnapshot,
   subsetName: string,
+  nameOf: (partitionUri: string) => string | undefined,
 ): Promise<Observed> {
-  const known = s.cr.status?.groupUri;
+  const hmcName = storageGroupHmcName(subsetName, s.cr.metadata.uid ?? '');
+  const recorded = s.cr.status?.groupUri;
+  const known = recorded ?? cache.uriOfName(hmcName);
   if (known) {
     const cached = cache.get(known);
     if (cached) return { kind: 'present', group: cached };
     try {
-      return present(await read(client, known), cache);
+      return { kind: 'present', group: await refresh(client, cache, known, nameOf) };
     } catch (e) {
       if (!isNotFound(e)) throw e;
+      cache.invalidate(known);
       // Deleted behind our back (or by our own earlier pass): look it up by name below.
     }
   }
-  const hmcName = storageGroupHmcName(subsetName, s.cr.metadata.uid ?? '');
+  // Without a recorded URI only a create that was sent (annotation) can have left a group on the HMC.
+  if (!recorded && !s.cr.metadata.annotations?.[ANNOTATION_CREATE_ATTEMPTED]) return { kind: 'absent' };
   const found = await client.storageGroups.tryFindByName(s.cpcUri ?? '', hmcName);
   if (!found) return { kind: 'absent' };
-  const group = await read(client, found['object-uri']);
+  const group = await refresh(client, cache, found['object-uri'], nameOf);
   if (!isOwnedStorageGroup(group, subsetName, s.cr.metadata.uid ?? '')) {
+    cache.invalidate(group.uri);
     return { kind: 'foreign', uri: group.uri };
   }
-  return present(group, cache);
-}
-
-function present(group: ObservedGroup, cache: ObservedCache): Observed {
-  cache.set(group);
   return { kind: 'present', group };
 }
 
-/** The group, its volumes, and (only when attached) its VSRs and partitions: 2 requests, 4 when attached. */
-async function read(client: HmcClient, uri: string): Promise<ObservedGroup> {
-  const g = await client.storageGroups.get(uri);
-  const volumes = await client.storageVolumes.list(uri, ['description', 'uuid']);
-  const attachedAny = (g['virtual-storage-resource-uris'] ?? []).length > 0;
-  const [vsrs, parts] = attachedAny
-    ? await Promise.all([
-        client.virtualStorageResources.list(uri, {}, ['world-wide-port-name']),
-        client.storageGroups.attachedPartitions(uri),
-      ])
-    : [[], []];
-  return {
-    uri,
-    name: String(g.name ?? ''),
-    description: String(g.description ?? ''),
-    shared: g.shared === true,
-    connectivity: Number(g.connectivity ?? 0),
-    maxPartitions: Number(g['max-partitions'] ?? 0),
-    fulfillmentState: (g['fulfillment-state'] ?? 'pending') as FulfillmentState,
-    candidatePortUris: [...(g['candidate-adapter-port-uris'] ?? [])],
-    volumes: volumes.map((v) => ({
+const ALL_PARTS: readonly Part[] = ['group', 'volumes', 'paths'];
+
+/**
+ * Reads what the cache cannot tell: a group never seen reads the group and its volumes (2 requests) and,
+ * when attached, its VSRs (1); a cached group reads only its stale parts. Attached partitions are named
+ * from what is known (the Partitions' status, the previous read); Get Partitions only for a stranger.
+ */
+async function refresh(
+  client: HmcClient,
+  cache: ObservedCache,
+  uri: string,
+  nameOf: (partitionUri: string) => string | undefined,
+): Promise<ObservedGroup> {
+  const prev = cache.peek(uri);
+  const stale = prev?.stale ?? new Set(ALL_PARTS);
+  let group: ObservedGroup;
+  let attachedAny = (prev?.group.paths.length ?? 0) > 0;
+  if (!prev || stale.has('group')) {
+    const g = await client.storageGroups.get(uri);
+    attachedAny = (g['virtual-storage-resource-uris'] ?? []).length > 0;
+    group = {
+      uri,
+      name: String(g.name ?? ''),
+      description: String(g.description ?? ''),
+      shared: g.shared === true,
+      connectivity: Number(g.connectivity ?? 0),
+      maxPartitions: Number(g['max-partitions'] ?? 0),
+      fulfillmentState: (g['fulfillment-state'] ?? 'pending') as FulfillmentState,
+      candidatePortUris: [...(g['candidate-adapter-port-uris'] ?? [])],
+      volumes: prev?.group.volumes ?? [],
+      paths: prev?.group.paths ?? [],
+      attached: prev?.group.attached ?? [],
+    };
+  } else group = { ...prev.group };
+  if (stale.has('volumes')) {
+    const volumes = await client.storageVolumes.list(uri, ['description', 'uuid']);
+    group.volumes = volumes.map((v) => ({
       uri: v['element-uri'],
       name: String(v.name ?? ''),
       sizeGiB: Number(v.size ?? 0),
@@ -214,14 +222,34 @@ async function read(client: HmcClient, uri: string): Promise<ObservedGroup> {
       description: String(v.description ?? ''),
       fulfillmentState: (v['fulfillment-state'] ?? 'pending') as FulfillmentState,
       ...(v.uuid ? { uuid: v.uuid } : {}),
-    })),
-    paths: vsrs.map((r) => ({
+    }));
+  }
+  if (stale.has('paths') && (prev || attachedAny)) {
+    const vsrs = await client.virtualStorageResources.list(uri, {}, ['world-wide-port-name']);
+    const paths: ObservedPath[] = vsrs.map((r) => ({
       uri: r['element-uri'],
       partitionUri: String(r['partition-uri'] ?? ''),
       deviceNumber: String(r['device-number'] ?? ''),
       wwpn: String(r['world-wide-port-name'] ?? ''),
       adapterPortUri: String(r['adapter-port-uri'] ?? ''),
-    })),
-    attached: parts.map((p) => ({ uri: p['object-uri'], name: p.name })),
-  };
+    }));
+    group = { ...group, paths, attached: await attachedOf(client, uri, paths, group.attached, nameOf) };
+  }
+  cache.set(group, prev ? [...stale] : undefined);
+  return group;
+}
+
+/** The partitions with paths in the group, named without a request where the name is known. */
+async function attachedOf(
+  client: HmcClient,
+  groupUri: string,
+  paths: readonly ObservedPath[],
+  before: ObservedGroup['attached'],
+  nameOf: (partitionUri: string) => string | undefined,
+): Promise<ObservedGroup['attached']> {
+  const uris = [...new Set(paths.map((p) => p.partitionUri))];
+  const named = uris.map((u) => ({ uri: u, name: before.find((a) => a.uri === u)?.name ?? nameOf(u) }));
+  if (named.every((a) => a.name !== undefined)) return named.map((a) => ({ uri: a.uri, name: a.name! }));
+  const parts = await client.storageGroups.attachedPartitions(groupUri);
+  return parts.map((p) => ({ uri: p['object-uri'], name: p.name }));
 }
