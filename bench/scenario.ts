@@ -51,6 +51,8 @@ export interface ScaleResult {
   steadyRequestsPerPartitionHour: number;
   operator: ProcSample & { cpuSecondsDuringRun: number };
   routes: Record<string, { count: number; errors: number }>;
+  /** HMC requests of the steady-state window by route (what should be none). */
+  steadyRoutes: Record<string, { count: number; errors: number }>;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -185,6 +187,7 @@ export async function runScale(
       steadyRequestsPerPartitionHour: +(steady.total / Math.max(1, active) / hours).toFixed(2),
       operator: { ...runSample, cpuSecondsDuringRun: +(runSample.cpuSeconds - cpu0).toFixed(1) },
       routes: applyStats.routes,
+      steadyRoutes: steady.routes,
     };
   } finally {
     await op.stop();
