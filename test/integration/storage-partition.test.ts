@@ -147,6 +147,32 @@ describe('Partition with storage groups (z16 seed)', () => {
     expect(idle.total).toBe(0);
   });
 
+  it('a VSR renumbered on the HMC after attach shows in both statuses, from the notification alone', async () => {
+    const sg = (await getCr<StorageGroup>(env, 'storagegroups', 'web-01-storage'))!;
+    const vsrs = (
+      await env.hmc.get<{
+        'virtual-storage-resources': { 'element-uri': string; 'device-number': string }[];
+      }>(`${sg.status!.groupUri!}/virtual-storage-resources`)
+    )['virtual-storage-resources'];
+    const target = vsrs[0]!;
+    const before = await env.sim.admin.stats();
+    await env.hmc.post(target['element-uri'], { 'device-number': '1a7f' });
+    const seen = (paths: { deviceNumber?: string }[] | undefined): boolean =>
+      (paths ?? []).some((p) => p.deviceNumber?.toLowerCase() === '1a7f');
+    await waitFor('StorageGroup path renumbered', async () => {
+      const g = await getCr<StorageGroup>(env, 'storagegroups', 'web-01-storage');
+      return seen(g?.status?.paths) ? g : undefined;
+    });
+    const p = await waitFor('Partition path renumbered', async () => {
+      const x = await partition();
+      return seen(x?.status?.storageGroups?.[0]?.paths) ? x : undefined;
+    });
+    expect(p.status!.storageGroups![0]!.paths).toHaveLength(2);
+    const after = await env.sim.admin.stats();
+    // The test's own POST is the only request: the operator read nothing.
+    expect(after.total - before.total).toBe(1);
+  });
+
   it('stops and starts again from the same storage volume', async () => {
     const patchSpec = (spec: object) =>
       env.custom.patchNamespacedCustomObject(
@@ -228,6 +254,26 @@ describe('Partition with storage groups (z16 seed)', () => {
         : undefined;
     });
     expect(await attachedNames()).toEqual([p1!.status!.hmcName, p2!.status!.hmcName].sort());
+    // A path of db-01 renumbered on the HMC: db-01 reads its paths again (one request), db-02 does not.
+    const statsBefore = await env.sim.admin.stats();
+    const vsr = (
+      await env.hmc.get<{
+        'virtual-storage-resources': { 'element-uri': string; 'partition-uri': string }[];
+      }>(`${group}/virtual-storage-resources`)
+    )['virtual-storage-resources'].find((v) => v['partition-uri'] === p1!.status!.partitionUri)!;
+    await env.hmc.post(vsr['element-uri'], { 'device-number': '1b2c' });
+    await waitFor('db-01 path renumbered', async () => {
+      const x = await partition('db-01');
+      return x?.status?.storageGroups?.[0]?.paths?.some((p) => p.deviceNumber?.toLowerCase() === '1b2c')
+        ? x
+        : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 1000)); // db-02's passes, had they read anything
+    const statsAfter = await env.sim.admin.stats();
+    const vsrReads = 'GET /api/storage-groups/{id}/virtual-storage-resources';
+    // The test's own list and POST, and db-01's one read.
+    expect(statsAfter.total - statsBefore.total).toBe(3);
+    expect((statsAfter.routes[vsrReads]?.count ?? 0) - (statsBefore.routes[vsrReads]?.count ?? 0)).toBe(2);
     const before = await env.hmc.get<Record<string, unknown>>(group);
 
     await remove('partitions', 'db-01');
