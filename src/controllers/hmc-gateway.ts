@@ -309,6 +309,7 @@ export class HmcGateway {
       this.cache.delete(partitionUri);
       throw e;
     }
+    if (op === 'detach') this.pathReads.get(groupUri)?.delete(partitionUri);
     const entry = this.cache.get(partitionUri);
     if (!entry) return;
     const uris = ((entry['storage-group-uris'] as string[] | undefined) ?? []).filter((u) => u !== groupUri);

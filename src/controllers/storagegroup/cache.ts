@@ -11,8 +11,8 @@ import type { DesiredGroup, ObservedGroup, ObservedPath, ObservedVolume } from '
 export type Part = 'group' | 'volumes' | 'paths';
 
 /** Changes that arrived for a group not (yet) cached, replayed when it is (a notification may beat the answer). */
-const EARLY_GROUPS_LIMIT = 1000;
-const EARLY_CHANGES_LIMIT = 200;
+const EARLY_GROUPS_LIMIT = 256;
+const EARLY_CHANGES_LIMIT = 32;
 
 interface Entry {
   group: ObservedGroup;
