@@ -160,8 +160,14 @@ describe('StorageGroup against the HMC simulator (z16 seed)', () => {
       expect(p.deviceNumber).toMatch(/^[0-9a-f]{4}$/i);
     }
 
+    await env.sim.admin.resetStats();
     await del('web-01-storage');
     await waitFor('StorageGroup gone', async () => ((await sg()) ? undefined : true), 60_000);
+    // Detach, delete, nothing read back: the group this operator deleted is known to be gone.
+    expect((await env.sim.admin.stats()).routes).toEqual({
+      'POST /api/partitions/{id}/operations/detach-storage-group': { count: 1, errors: 0 },
+      'POST /api/storage-groups/{id}/operations/delete': { count: 1, errors: 0 },
+    });
     const list = await env.hmc.get<{ 'storage-groups': { 'object-uri': string }[] }>('/api/storage-groups');
     expect(list['storage-groups'].map((x) => x['object-uri'])).not.toContain(uri);
     expect(list['storage-groups'].map((x) => x['object-uri'])).toContain(FOREIGN);

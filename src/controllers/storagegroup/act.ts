@@ -114,7 +114,7 @@ async function perform(
       };
     case 'delete':
       await hmc!.storageGroups.delete(action.uri);
-      cache.invalidate(action.uri);
+      cache.deleted(action.uri);
       return {
         ok: true,
         status: { groupUri: undefined },

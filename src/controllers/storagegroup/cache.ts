@@ -81,9 +81,24 @@ export class ObservedCache {
   /** HMC name -> URI of the groups this process created (a pass before status shows the URI asks nothing). */
   private readonly byName = new Map<string, string>();
 
+  /** Groups this process deleted (their URI may linger in status for a pass). */
+  private readonly deletedUris = new Set<string>();
+
   /** The URI of a group this process created under that name. */
   uriOfName(hmcName: string): string | undefined {
     return this.byName.get(hmcName);
+  }
+
+  /** Delete Storage Group answered. */
+  deleted(uri: string): void {
+    this.invalidate(uri);
+    this.deletedUris.add(uri);
+    if (this.deletedUris.size > 10_000) this.deletedUris.delete(this.deletedUris.values().next().value!);
+  }
+
+  /** Whether this process deleted the group. */
+  wasDeleted(uri: string): boolean {
+    return this.deletedUris.has(uri);
   }
 
   /** The group when every part is current (a pass then asks the HMC nothing). */

@@ -154,7 +154,10 @@ async function observeGroup(
 ): Promise<Observed> {
   const hmcName = storageGroupHmcName(subsetName, s.cr.metadata.uid ?? '');
   const recorded = s.cr.status?.groupUri;
-  const known = recorded ?? cache.uriOfName(hmcName);
+  const mine = cache.uriOfName(hmcName);
+  // A group this process deleted is absent, unless it created one again since (status may lag a pass).
+  if (recorded && cache.wasDeleted(recorded) && !mine) return { kind: 'absent' };
+  const known = recorded && !cache.wasDeleted(recorded) ? recorded : mine;
   if (known) {
     const cached = cache.get(known);
     if (cached) return { kind: 'present', group: cached };
