@@ -255,7 +255,10 @@ export class ObservedCache {
     }
     if (e.log) {
       if (e.log.length < READ_LOG_LIMIT) e.log.push(change);
-      else e.log = undefined;
+      else {
+        e.log = undefined; // too much happened during the read: all of it is read again next pass
+        for (const p of ['group', 'volumes', 'paths'] as const) this.markStale(e, p);
+      }
     }
     const g = e.group;
     const uri = change.uri;
