@@ -322,6 +322,9 @@ describe('Nova bridge as a compute host of a real OpenStack control plane', () =
       const id = await createServer(volumeId, netId, HOST_Z16);
       const active = await waitStatus(id, 'ACTIVE');
       expect(active['OS-EXT-SRV-ATTR:host']).toBe(HOST_Z16);
+      process.stdout.write(
+        `HMC requests, Nova build on z16 (StorageGroup, partition, NIC, attach, fulfill, start): ${(await env16.sim.admin.stats()).total}\n`,
+      );
 
       // The CRs: a Partition with no HBA that boots from the boot volume of the instance's StorageGroup.
       const sgName = `${id}-storage`;
