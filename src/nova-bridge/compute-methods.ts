@@ -163,9 +163,9 @@ export class ComputeMethods {
 
   /**
    * build_and_run_instance (cast), with nova-compute's task states: building -> host/node ->
-   * networking (ports bound, info cache written) -> block_device_mapping (CRs, HBA or storage path WWPNs, cinder
-   * attachment) -> spawning (boot target, Active) -> active. Idempotent: an instance whose Partition
-   * exists is not built again.
+   * networking (ports bound, info cache written) -> block_device_mapping (CRs, HBA or storage path
+   * WWPNs, cinder attachment) -> spawning (boot target or volume fulfillment, Active) -> active.
+   * Idempotent: an instance whose Partition exists is not built again.
    */
   private async build(req: RpcRequest): Promise<null> {
     const inst = this.record(req);
