@@ -243,6 +243,7 @@ describe('StorageGroup against the HMC simulator (z16 seed)', () => {
     expect((await env.sim.admin.stats()).routes[route]?.count).toBe(1);
     const vol = await env.hmc.get<Record<string, unknown>>(complete.status!.volumes![0]!.uri!);
     expect(vol['fulfillment-state']).toBe('complete');
+    // The port the request named (the simulator keeps it in a property of its own, not an HMC one).
     expect(vol['boot-adapter-port-uri']).toBe(PORT_F2);
     expect(complete.status?.volumes?.[0]?.uuid).toMatch(/^[0-9a-f]{32}$/);
     expect(
