@@ -7,6 +7,7 @@ import {
   type CrdManifest,
   type LocalObjectReference,
   KIND,
+  PATTERN,
   PLURAL,
   adapterPortSchema,
   ageColumn,
@@ -43,6 +44,19 @@ export const MAX_VOLUMES = 64;
 /** HMC storage group and storage volume names are 1-64 characters. */
 export const MAX_STORAGE_NAME_LENGTH = 64;
 
+/**
+ * Where the volume is on the storage subsystem, reported to the HMC by the operator with one
+ * Fulfill FCP Storage Volume request (what storage automation does; a boot volume needs it).
+ */
+export interface FcpFulfillment {
+  /** WWPN of the storage subsystem's target port, 16 hex digits. */
+  targetWwpn: string;
+  /** LUN of the volume on the storage subsystem, 1-16 hex digits. */
+  lun: string;
+  /** The CPC FCP adapter port the partition boots through; default: the port of the group's first path. */
+  adapterPort?: AdapterPort;
+}
+
 export interface StorageGroupVolume {
   /** Unique in the group; the HMC volume name. */
   name: string;
@@ -50,6 +64,8 @@ export interface StorageGroupVolume {
   /** Defaults to data. */
   usage: VolumeUsage;
   description?: string;
+  /** Immutable once set. */
+  fcpFulfillment?: FcpFulfillment;
 }
 
 export interface StorageGroupSpec {
@@ -116,6 +132,44 @@ export interface StorageGroup extends KubernetesObject {
 const hmcNameSchema = (description: string) =>
   s.str(description, { minLength: 1, maxLength: MAX_STORAGE_NAME_LENGTH, pattern: '^[ -~]+$' });
 
+export const fcpFulfillmentSchema = s.obj(
+  'Where the volume is on the storage subsystem (target WWPN and LUN), once the LUN exists and the virtual WWPNs are zoned: ' +
+    'the operator reports it to the HMC with one Fulfill FCP Storage Volume request, and the volume becomes complete. ' +
+    'A volume a partition boots from must be fulfilled this way (or by the storage administrator on the HMC). Immutable once set.',
+  {
+    targetWwpn: s.str('WWPN of the storage subsystem target port, 16 hex digits (not all zeros).', {
+      pattern: PATTERN.wwpn,
+      maxLength: 16,
+    }),
+    lun: s.str(
+      'Logical unit number of the volume on the storage subsystem, 1-16 hex digits (the 8-byte FCP LUN).',
+      {
+        pattern: PATTERN.lun,
+        maxLength: 16,
+      },
+    ),
+    adapterPort: adapterPortSchema(
+      "The CPC FCP adapter port the partition boots through (one of the CpcSubset's spec.storageAdapterPorts); default: the port of the group's first path, else its first candidate port.",
+      3,
+    ),
+  },
+  ['targetWwpn', 'lun'],
+  {
+    'x-kubernetes-validations': [
+      {
+        rule: "!self.targetWwpn.matches('^0+$')",
+        message: 'spec.volumes[].fcpFulfillment.targetWwpn must not be all zeros',
+        fieldPath: '.targetWwpn',
+      },
+      {
+        rule: 'self == oldSelf',
+        message:
+          'spec.volumes[].fcpFulfillment is immutable once set (an FCP volume is fulfilled once; replace the volume to change it)',
+      },
+    ],
+  },
+);
+
 export const storageVolumeSchema = s.obj(
   'A storage volume (LUN) of the group, requested from the storage administrator.',
   {
@@ -126,6 +180,7 @@ export const storageVolumeSchema = s.obj(
     ),
     usage: s.enum('boot (a partition may boot from it) or data (default).', VOLUME_USAGES, 'data'),
     description: s.str('Free text for the storage administrator.', { maxLength: 200 }),
+    fcpFulfillment: fcpFulfillmentSchema,
   },
   ['name', 'sizeGiB'],
 );

@@ -29,7 +29,14 @@ import {
   type BdmView,
 } from './objects.js';
 import { devicesReady, hbaWwpns, isRunning, isStopped, partitionFailure } from './partition-state.js';
-import { attachmentToComplete, translateBuild, type SubsetView } from './translate.js';
+import { buildOnStorageGroups } from './storage-group-build.js';
+import {
+  attachmentToComplete,
+  bootVolume,
+  storageGroupName,
+  translateBuild,
+  type SubsetView,
+} from './translate.js';
 import { fcConnector, type CinderClient } from './cinder.js';
 import type { NeutronClient, NetworkInfoVif } from './neutron.js';
 import type { PlacementClient } from './placement.js';
@@ -67,6 +74,7 @@ export function subsetView(s: CpcSubset): SubsetView {
     name: s.metadata.name!,
     storageAdapterPorts: s.spec.storageAdapterPorts ?? [],
     targetWwpnIgnoreList: s.spec.targetWwpnIgnoreList ?? [],
+    ...(s.status?.storageModel ? { storageModel: s.status.storageModel } : {}),
   };
 }
 
@@ -155,9 +163,9 @@ export class ComputeMethods {
 
   /**
    * build_and_run_instance (cast), with nova-compute's task states: building -> host/node ->
-   * networking (ports bound, info cache written) -> block_device_mapping (CRs, HBA WWPNs, cinder
-   * attachment) -> spawning (boot target, Active) -> active. Idempotent: an instance whose Partition
-   * exists is not built again.
+   * networking (ports bound, info cache written) -> block_device_mapping (CRs, HBA or storage path
+   * WWPNs, cinder attachment) -> spawning (boot target or volume fulfillment, Active) -> active.
+   * Idempotent: an instance whose Partition exists is not built again.
    */
   private async build(req: RpcRequest): Promise<null> {
     const inst = this.record(req);
@@ -220,13 +228,34 @@ export class ComputeMethods {
 
     await inst.save({ task_state: TASK_STATE.BLOCK_DEVICE_MAPPING }, TASK_STATE.NETWORKING);
     const desired = translateBuild({ instance, bdms, subset });
+    const timeout = this.o.buildTimeoutMs ?? 600_000;
+    if (desired.storageGroup) {
+      await buildOnStorageGroups(
+        {
+          store: this.o.store,
+          timeoutMs: timeout,
+          waitForPartition: (check) => this.waitFor(uuid, check, timeout),
+          connect: async (wwpns) => {
+            const open = attachmentToComplete(bdms);
+            if (open) bdms = await this.attachVolume(req, inst, bdms, open, wwpns);
+            const fc = bootVolume(bdms);
+            if (fc === 'attach')
+              throw new TranslateError('InvalidRequest', 'no connection info for the boot volume');
+            return fc;
+          },
+          spawning: () => inst.save({ task_state: TASK_STATE.SPAWNING }, TASK_STATE.BLOCK_DEVICE_MAPPING),
+        },
+        desired,
+        subset,
+      );
+      return;
+    }
     // Created without a boot device: the operator checks the boot HBA reference before the HMC, and
     // the HBAs are separate objects that reach it after the Partition; the boot target is set below.
     await this.o.store.createAbsent({
       ...desired,
       partition: { ...desired.partition, spec: { ...desired.partition.spec, boot: { type: 'None' } } },
     });
-    const timeout = this.o.buildTimeoutMs ?? 600_000;
     // Start only once the operator has every NIC and HBA on the HMC (see translateBuild).
     const hbaNames = desired.hbas.map((h) => h.metadata.name);
     const nicNames = desired.nics.map((n) => n.metadata.name);
@@ -314,15 +343,19 @@ export class ComputeMethods {
   }
 
   /**
-   * terminate_instance (cast): CRs deleted (the operator deletes the HMC partition), then, as
-   * nova-compute: ports deleted (ours) or unbound (the user's), cinder attachments deleted, the
-   * instance saved deleted, its placement allocation removed, Instance.destroy.
+   * terminate_instance (cast): CRs deleted (the operator deletes the HMC partition), then the
+   * instance's StorageGroup (the operator detaches and deletes the HMC group), then, as nova-compute:
+   * ports deleted (ours) or unbound (the user's), cinder attachments deleted, the instance saved
+   * deleted, its placement allocation removed, Instance.destroy.
    */
   private async terminate(req: RpcRequest): Promise<null> {
     const inst = this.record(req);
     const uuid = inst.uuid;
+    const timeout = this.o.powerTimeoutMs ?? 300_000;
     await this.o.store.deleteInstance(uuid);
-    await this.o.store.waitForPartition(uuid, (p) => p === undefined, this.o.powerTimeoutMs ?? 300_000);
+    await this.o.store.waitForPartition(uuid, (p) => p === undefined, timeout);
+    await this.o.store.deleteStorageGroups(uuid);
+    await this.o.store.waitForStorageGroup(storageGroupName(uuid), (g) => g === undefined, timeout);
     if (this.o.neutron) {
       const cache = objectData(req.args.instance).info_cache;
       const nwInfo = isNovaObject(cache) ? cache['nova_object.data'].network_info : '[]';

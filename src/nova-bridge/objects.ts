@@ -161,6 +161,8 @@ export interface BdmView {
   volumeId?: string;
   /** The cinder attachment nova-api created; the compute host completes it (connection_info null). */
   attachmentId?: string;
+  /** Size of the volume in GiB (volume_size), when nova sent it. */
+  sizeGiB?: number;
   /** The BlockDeviceMapping object as received (for BlockDeviceMapping.save). */
   primitive?: NovaObjectPrimitive;
   driverVolumeType?: string;
@@ -181,6 +183,7 @@ export function readBlockDeviceMappings(v: unknown): BdmView[] {
       bootIndex,
       volumeId: typeof d.volume_id === 'string' ? d.volume_id : undefined,
       attachmentId: typeof d.attachment_id === 'string' ? d.attachment_id : undefined,
+      sizeGiB: typeof d.volume_size === 'number' && d.volume_size > 0 ? d.volume_size : undefined,
       primitive: isNovaObject(item) ? item : undefined,
     };
     const ciRaw = d.connection_info;

@@ -1,4 +1,4 @@
-// What the bridge reads from a Partition's status (pure): running, stopped, failed, HBA WWPNs.
+// What the bridge reads from a Partition's status (pure): running, stopped, failed, HBA WWPNs, storage paths.
 import type { Partition } from '../crds/partition.js';
 import { isStuck } from '../crds/reasons.js';
 
@@ -38,4 +38,18 @@ export function devicesReady(
   const nicDevnos = new Map((p?.status?.nics ?? []).map((n) => [n.name, n.deviceNumber]));
   const wwpns = hbaWwpns(p);
   return nics.every((n) => Boolean(nicDevnos.get(n))) && hbas.every((h) => Boolean(wwpns[h]));
+}
+
+/**
+ * The partition's paths in one of its storage groups (a StorageGroup resource, by name) once the group is
+ * attached and every path has its virtual WWPN; undefined before.
+ */
+export function storagePaths(
+  p: Partition | undefined,
+  storageGroup: string,
+): { wwpn: string; adapterPortUri: string }[] | undefined {
+  const g = p?.status?.storageGroups?.find((x) => x.storageGroupRef === storageGroup);
+  const paths = g?.attached ? (g.paths ?? []) : [];
+  if (paths.length === 0 || !paths.every((x) => x.wwpn && x.adapterPortUri)) return undefined;
+  return paths.map((x) => ({ wwpn: x.wwpn!, adapterPortUri: x.adapterPortUri! }));
 }

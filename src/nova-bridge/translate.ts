@@ -1,7 +1,10 @@
 // Nova request -> desired dpm-operator resources (pure). One Partition per instance (named by the
-// instance uuid), one PartitionHba per storage adapter port of the CpcSubset, one PartitionNic per VIF.
+// instance uuid) and one PartitionNic per VIF; FCP storage by the CpcSubset's storage model: one
+// PartitionHba per storage adapter port (z13), or one StorageGroup of the instance whose boot volume is
+// the cinder volume (z14 and later).
 import { API_GROUP_VERSION, type AdapterPort } from '../crds/common.js';
 import type { FcpVolumeBoot, PartitionSpec } from '../crds/partition.js';
+import type { StorageGroupSpec } from '../crds/storagegroup.js';
 import { TranslateError } from './errors.js';
 import type { BdmView, FcConnection, InstanceView } from './objects.js';
 
@@ -17,7 +20,12 @@ export interface SubsetView {
   name: string;
   storageAdapterPorts: AdapterPort[];
   targetWwpnIgnoreList: string[];
+  /** CpcSubset status.storageModel: StorageGroups (z14 and later) or Hbas (z13; also while unknown). */
+  storageModel?: 'StorageGroups' | 'Hbas';
 }
+
+/** The name of the boot volume in the instance's StorageGroup. */
+export const BOOT_VOLUME = 'boot';
 
 export interface ChildObject<S> {
   apiVersion: typeof API_GROUP_VERSION;
@@ -35,12 +43,17 @@ export interface DesiredResources {
     mac: string;
     port: number;
   }>[];
+  /** The instance's storage group (storage model StorageGroups); the partition lists and boots from it. */
+  storageGroup?: ChildObject<Omit<StorageGroupSpec, 'maxPartitions' | 'shared'>>;
   /** True when the boot target needs the HBAs' WWPNs first (the partition is created Stopped). */
   bootPending: boolean;
 }
 
 export function hbaName(uuid: string, i: number): string {
   return `${uuid}-hba-${i}`;
+}
+export function storageGroupName(uuid: string): string {
+  return `${uuid}-storage`;
 }
 export function nicName(uuid: string, i: number): string {
   return `${uuid}-nic-${i}`;
@@ -81,13 +94,24 @@ export function translateBuild(input: {
       'InvalidRequest',
       `CpcSubset ${subset.name} has no storageAdapterPorts to boot from`,
     );
-  const hbaNames = ports.map((_, i) => hbaName(uuid, i));
+  const groups = subset.storageModel === 'StorageGroups';
+  const hbaNames = groups ? [] : ports.map((_, i) => hbaName(uuid, i));
   const volume = bootVolume(input.bdms);
   const boot =
-    volume === 'attach'
+    volume === 'attach' || groups
       ? 'pending'
       : resolveBoot(volume, hbaNames, subset.targetWwpnIgnoreList, input.hbaWwpns);
   const partitionRef = { name: uuid };
+  const sgName = storageGroupName(uuid);
+  const storage: Pick<PartitionSpec, 'boot' | 'storageGroups'> = groups
+    ? {
+        storageGroups: [{ storageGroupRef: { name: sgName } }],
+        boot: {
+          type: 'StorageVolume',
+          storageVolume: { storageGroupRef: { name: sgName }, volume: BOOT_VOLUME },
+        },
+      }
+    : { boot: boot === 'pending' ? { type: 'None' } : { type: 'FcpVolume', fcpVolume: boot } };
   return {
     partition: {
       apiVersion: API_GROUP_VERSION,
@@ -99,15 +123,21 @@ export function translateBuild(input: {
         processors: { ifls: instance.vcpus, mode: 'Shared' },
         memory: { initialMiB: instance.memoryMb, maximumMiB: instance.memoryMb },
         powerState: 'Stopped',
-        boot: boot === 'pending' ? { type: 'None' } : { type: 'FcpVolume', fcpVolume: boot },
+        ...storage,
         deletionPolicy: 'Delete',
       },
     },
-    hbas: ports.map((p, i) => ({
+    ...(groups
+      ? { storageGroup: instanceStorageGroup(uuid, labels, subset, bootVolumeSize(input.bdms)) }
+      : {}),
+    hbas: hbaNames.map((name, i) => ({
       apiVersion: API_GROUP_VERSION,
       kind: 'PartitionHba',
-      metadata: { name: hbaNames[i]!, labels },
-      spec: { partitionRef, adapterPort: { adapterObjectId: p.adapterObjectId, port: p.port } },
+      metadata: { name, labels },
+      spec: {
+        partitionRef,
+        adapterPort: { adapterObjectId: ports[i]!.adapterObjectId, port: ports[i]!.port },
+      },
     })),
     nics: instance.vifs.map((vif, i) => {
       if (vif.type !== VIF_TYPE_DPM)
@@ -134,8 +164,85 @@ export function translateBuild(input: {
         },
       };
     }),
-    bootPending: boot === 'pending',
+    bootPending: !groups && boot === 'pending',
   };
+}
+
+/**
+ * The instance's StorageGroup: owned by the operator on the subset's CPC, not shared, two paths through
+ * the subset's storage adapter ports, one boot volume the size of the cinder volume. The bridge writes the
+ * volume's fcpFulfillment from the cinder connection info once the group is attached.
+ */
+function instanceStorageGroup(
+  uuid: string,
+  labels: Record<string, string>,
+  subset: SubsetView,
+  sizeGiB: number,
+): NonNullable<DesiredResources['storageGroup']> {
+  return {
+    apiVersion: API_GROUP_VERSION,
+    kind: 'StorageGroup',
+    metadata: { name: storageGroupName(uuid), labels },
+    spec: {
+      cpcSubsetRef: { name: subset.name },
+      description: `Nova instance ${uuid}`,
+      connectivity: 2,
+      volumes: [{ name: BOOT_VOLUME, sizeGiB, usage: 'boot' }],
+      candidateAdapterPorts: subset.storageAdapterPorts.map((p) => ({
+        adapterObjectId: p.adapterObjectId,
+        port: p.port,
+      })),
+      deletionPolicy: 'Delete',
+    },
+  };
+}
+
+/** The boot volume's size in GiB (nova's volume_size; 1 when nova did not send it). */
+function bootVolumeSize(bdms: BdmView[]): number {
+  const boot = bdms.find((b) => b.bootIndex === 0) ?? bdms[0];
+  return boot?.sizeGiB ?? 1;
+}
+
+/** A storage group path of the partition, as the operator reports it (Partition status.storageGroups). */
+export interface StoragePathView {
+  wwpn: string;
+  /** `/api/adapters/{id}/storage-ports/{n}`. */
+  adapterPortUri: string;
+}
+
+export interface FcpFulfillmentView {
+  targetWwpn: string;
+  lun: string;
+  adapterPort: AdapterPort;
+}
+
+/**
+ * Where the boot volume is, from cinder's connection info and the partition's paths (nova-dpm's rule, as
+ * resolveBoot): with an initiator_target_map, the first path (in status order) whose virtual WWPN is an
+ * initiator with a target not in the ignore list, booting through that path's adapter port; otherwise
+ * the first path and the first usable target_wwn. The LUN is the 8-byte FCP LUN.
+ */
+export function resolveFulfillment(
+  fc: FcConnection,
+  paths: StoragePathView[],
+  ignoreList: string[],
+): FcpFulfillmentView {
+  if (paths.length === 0)
+    throw new TranslateError('InvalidRequest', 'the partition has no storage path with a WWPN yet');
+  const names = paths.map((_, i) => String(i));
+  const wwpns = Object.fromEntries(paths.map((p, i) => [String(i), p.wwpn]));
+  const boot = resolveBoot(fc, names, ignoreList, wwpns);
+  const path = boot === 'pending' ? undefined : paths[Number(boot.hbaRef?.name)];
+  if (boot === 'pending' || !path)
+    throw new TranslateError('InvalidRequest', 'the partition has no storage path with a WWPN yet');
+  return { targetWwpn: boot.targetWwpn, lun: boot.lun, adapterPort: adapterPortOf(path.adapterPortUri) };
+}
+
+/** `/api/adapters/{id}/storage-ports/{n}` -> {adapterObjectId, port}. */
+export function adapterPortOf(uri: string): AdapterPort {
+  const m = /^\/api\/adapters\/([^/]+)\/storage-ports\/(\d+)$/.exec(uri);
+  if (!m) throw new TranslateError('InvalidRequest', `not an FCP adapter port URI: ${uri}`);
+  return { adapterObjectId: m[1]!, port: Number(m[2]) };
 }
 
 /**

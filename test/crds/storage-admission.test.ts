@@ -91,6 +91,42 @@ describe('StorageGroup admission', () => {
       /spec\.candidateAdapterPorts\[0\]\.port/,
     ],
     [
+      'a fulfillment target WWPN that is not 16 hex digits',
+      (s: Record<string, unknown>) =>
+        (s.volumes = [
+          { name: 'v', sizeGiB: 1, fcpFulfillment: { targetWwpn: '500507680b21ac3', lun: '1' } },
+        ]),
+      /spec\.volumes\[0\]\.fcpFulfillment\.targetWwpn/,
+    ],
+    [
+      'an all-zero fulfillment target WWPN',
+      (s: Record<string, unknown>) =>
+        (s.volumes = [
+          { name: 'v', sizeGiB: 1, fcpFulfillment: { targetWwpn: '0000000000000000', lun: '1' } },
+        ]),
+      /spec\.volumes\[0\]\.fcpFulfillment\.targetWwpn.*must not be all zeros/,
+    ],
+    [
+      'a fulfillment LUN longer than 16 hex digits',
+      (s: Record<string, unknown>) =>
+        (s.volumes = [
+          {
+            name: 'v',
+            sizeGiB: 1,
+            fcpFulfillment: { targetWwpn: '500507680b21ac38', lun: '40010000000000001' },
+          },
+        ]),
+      /spec\.volumes\[0\]\.fcpFulfillment\.lun/,
+    ],
+    [
+      'a fulfillment LUN that is not hex',
+      (s: Record<string, unknown>) =>
+        (s.volumes = [
+          { name: 'v', sizeGiB: 1, fcpFulfillment: { targetWwpn: '500507680b21ac38', lun: 'lun1' } },
+        ]),
+      /spec\.volumes\[0\]\.fcpFulfillment\.lun/,
+    ],
+    [
       'an unknown deletionPolicy',
       (s: Record<string, unknown>) => (s.deletionPolicy = 'Keep'),
       /spec\.deletionPolicy.*Unsupported value: "Keep"/,
@@ -120,6 +156,27 @@ describe('StorageGroup admission', () => {
     const part = yaml.load(await readFile(join(samplesDir, 'storage', 'partition.yaml'), 'utf8')) as Obj;
     const p = await create(kc, ns, part, true);
     expect((p.spec.boot as { type: string }).type).toBe('StorageVolume');
+  });
+
+  it('spec.volumes[].fcpFulfillment is accepted once and immutable after', async () => {
+    const o = storageGroup((s) => {
+      s.volumes = [{ name: 'boot', sizeGiB: 32, usage: 'boot' }];
+    });
+    o.metadata.name = 'sg-fulfill';
+    const created = await create(kc, ns, o);
+    const fcp = { targetWwpn: '500507680B21AC38', lun: '4001000000000000' };
+    const set = structuredClone(created);
+    (set.spec as { volumes: Record<string, unknown>[] }).volumes[0]!.fcpFulfillment = fcp;
+    const updated = await replace(kc, ns, set);
+    const moved = structuredClone(updated);
+    (moved.spec as { volumes: { fcpFulfillment: { lun: string } }[] }).volumes[0]!.fcpFulfillment.lun =
+      '4002';
+    expect(await rejection(() => replace(kc, ns, moved))).toMatch(
+      /spec\.volumes\[0\]\.fcpFulfillment.*immutable once set/,
+    );
+    expect((await get(kc, ns, KIND.StorageGroup, 'sg-fulfill')).spec.volumes).toEqual([
+      { name: 'boot', sizeGiB: 32, usage: 'boot', fcpFulfillment: fcp },
+    ]);
   });
 
   it('spec.cpcSubsetRef is immutable', async () => {

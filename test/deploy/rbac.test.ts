@@ -297,9 +297,9 @@ describe('Nova bridge RBAC', () => {
     bridge = await serviceAccountKubeConfig(kc, ns, 'nb-dpm-operator-nova-bridge');
   });
 
-  it('creates and deletes Partitions, NICs and HBAs and reads CpcSubsets in its namespace', async () => {
+  it('creates and deletes Partitions, NICs, HBAs and StorageGroups and reads CpcSubsets in its namespace', async () => {
     const needs: Access[] = [];
-    for (const resource of ['partitions', 'partitionnics', 'partitionhbas'])
+    for (const resource of ['partitions', 'partitionnics', 'partitionhbas', 'storagegroups'])
       for (const verb of ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'])
         needs.push({ verb, group: G, resource, namespace: ns });
     for (const verb of ['get', 'list', 'watch'])

@@ -250,8 +250,21 @@ test('boot from a volume: the start job fails until the volume is fulfilled, wit
 
   const stomp = await subscribe();
   try {
+    // The WWPN and LUN are exactly 16 lower-case hex digits (zhmcclient's indicate_fulfillment_fcp).
+    for (const [wwpn, lun] of [
+      ['500507680B21AC8C', '4000400000000000'],
+      ['500507680b21ac8c', '1'],
+    ]) {
+      const bad = await post(`${vol}/operations/fulfill-fcp-storage-volume`, {
+        'world-wide-port-name': wwpn,
+        'logical-unit-number': lun,
+        'adapter-port-uri': FCP1_PORT,
+      });
+      expect(bad.status).toBe(400);
+    }
+    expect((await get(vol)).body['fulfillment-state']).toBe('pending');
     const ful = await post(`${vol}/operations/fulfill-fcp-storage-volume`, {
-      'world-wide-port-name': '500507680B21AC8C',
+      'world-wide-port-name': '500507680b21ac8c',
       'logical-unit-number': '4000400000000000',
       'adapter-port-uri': FCP1_PORT,
     });

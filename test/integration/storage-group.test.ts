@@ -213,4 +213,63 @@ describe('StorageGroup against the HMC simulator (z16 seed)', () => {
     expect(ready(bad)?.message).toMatch(/spec\.candidateAdapterPorts\[0\].*not in CpcSubset demo/);
     expect((await env.sim.admin.stats()).routes['POST /api/storage-groups']?.count ?? 0).toBe(0);
   });
+
+  it('a volume with spec fcpFulfillment becomes complete with exactly one Fulfill FCP Storage Volume request', async () => {
+    const route =
+      'POST /api/storage-groups/{id}/storage-volumes/{volume-id}/operations/fulfill-fcp-storage-volume';
+    await env.sim.admin.resetStats();
+    await env.custom.createNamespacedCustomObject({
+      group: 'dpm.operator.dev',
+      version: 'v1alpha1',
+      namespace: env.ns,
+      plural: 'storagegroups',
+      body: {
+        apiVersion: 'dpm.operator.dev/v1alpha1',
+        kind: 'StorageGroup',
+        metadata: { name: 'fcp-auto' },
+        spec: {
+          cpcSubsetRef: { name: 'demo' },
+          volumes: [
+            {
+              name: 'boot',
+              sizeGiB: 8,
+              usage: 'boot',
+              fcpFulfillment: {
+                targetWwpn: '500507680B21AC38',
+                lun: '4001',
+                adapterPort: { adapterObjectId: 'a1b2c3d4-0000-4000-8000-0000000000f2', port: 0 },
+              },
+            },
+          ],
+          candidateAdapterPorts: [
+            { adapterObjectId: 'a1b2c3d4-0000-4000-8000-0000000000f1', port: 0 },
+            { adapterObjectId: 'a1b2c3d4-0000-4000-8000-0000000000f2', port: 0 },
+          ],
+        },
+      },
+    });
+    const complete = await waitFor('fcp-auto complete', async () => {
+      const g = await sg('fcp-auto');
+      return g?.status?.fulfillmentState === 'complete' && ready(g)?.status === 'True' ? g : undefined;
+    });
+    expect((await env.sim.admin.stats()).routes[route]?.count).toBe(1);
+    const vol = await env.hmc.get<Record<string, unknown>>(complete.status!.volumes![0]!.uri!);
+    expect(vol['fulfillment-state']).toBe('complete');
+    // The port the request named (the simulator keeps it in a property of its own, not an HMC one).
+    expect(vol['boot-adapter-port-uri']).toBe(PORT_F2);
+    expect(complete.status?.volumes?.[0]?.uuid).toMatch(/^[0-9a-f]{32}$/);
+    expect(
+      (await env.events()).filter((e) => e.name === 'fcp-auto' && e.reason === 'Fulfilled'),
+    ).toHaveLength(1);
+
+    // More passes never fulfill a complete volume again.
+    await patch('storagegroups', 'fcp-auto', {
+      metadata: { annotations: { 'dpm.operator.dev/reconcile-requested-at': 'now-2' } },
+    });
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await env.sim.admin.stats()).routes[route]?.count).toBe(1);
+
+    await del('fcp-auto');
+    await waitFor('fcp-auto gone', async () => ((await sg('fcp-auto')) ? undefined : true), 60_000);
+  });
 });

@@ -6,9 +6,20 @@ import {
   readInstance,
   withChanges,
 } from '../../src/nova-bridge/objects.js';
-import { lunToHex, resolveBoot, translateBuild } from '../../src/nova-bridge/translate.js';
+import {
+  adapterPortOf,
+  lunToHex,
+  resolveBoot,
+  resolveFulfillment,
+  translateBuild,
+} from '../../src/nova-bridge/translate.js';
 import { computeNodeResources, computeNodeUuid, hypervisorVersion } from '../../src/nova-bridge/service.js';
-import { devicesReady, hbaWwpns, partitionFailure } from '../../src/nova-bridge/partition-state.js';
+import {
+  devicesReady,
+  hbaWwpns,
+  partitionFailure,
+  storagePaths,
+} from '../../src/nova-bridge/partition-state.js';
 import type { Partition } from '../../src/crds/index.js';
 
 const UUID = '11111111-2222-4333-8444-555555555555';
@@ -161,6 +172,79 @@ describe('translateBuild', () => {
     expect((err as TranslateError).novaClass).toBe(cls);
   });
 
+  it('on a storage-groups subset: a StorageGroup of the instance with the boot volume, no HBAs, boot from the volume', () => {
+    const attachOnly = makeObject('BlockDeviceMappingList', {
+      objects: [
+        makeObject('BlockDeviceMapping', {
+          boot_index: 0,
+          volume_id: 'vol1',
+          attachment_id: 'att1',
+          volume_size: 20,
+        }),
+      ],
+    });
+    const d = translateBuild({
+      instance: readInstance(instancePrimitive([vif(1)])),
+      bdms: readBlockDeviceMappings(attachOnly),
+      subset: { ...subset, storageModel: 'StorageGroups' },
+    });
+    const sg = `${UUID}-storage`;
+    expect(d.hbas).toEqual([]);
+    expect(d.nics).toHaveLength(1);
+    expect(d.bootPending).toBe(false);
+    expect(d.partition.spec).toMatchObject({
+      powerState: 'Stopped',
+      storageGroups: [{ storageGroupRef: { name: sg } }],
+      boot: { type: 'StorageVolume', storageVolume: { storageGroupRef: { name: sg }, volume: 'boot' } },
+    });
+    expect(d.storageGroup).toEqual({
+      apiVersion: 'dpm.operator.dev/v1alpha1',
+      kind: 'StorageGroup',
+      metadata: { name: sg, labels: d.partition.metadata.labels },
+      spec: {
+        cpcSubsetRef: { name: 'demo' },
+        description: `Nova instance ${UUID}`,
+        connectivity: 2,
+        volumes: [{ name: 'boot', sizeGiB: 20, usage: 'boot' }],
+        candidateAdapterPorts: subset.storageAdapterPorts,
+        deletionPolicy: 'Delete',
+      },
+    });
+    // The HBA model (z13, or a subset whose model is not known yet) has no StorageGroup.
+    expect(
+      translateBuild({
+        instance: readInstance(instancePrimitive([])),
+        bdms: readBlockDeviceMappings(attachOnly),
+        subset: { ...subset, storageModel: 'Hbas' },
+      }).storageGroup,
+    ).toBeUndefined();
+  });
+
+  it('fulfills the boot volume from the connection info through the path whose virtual WWPN is an initiator', () => {
+    const paths = [
+      { wwpn: 'c05076ffe5000010', adapterPortUri: '/api/adapters/f1/storage-ports/0' },
+      { wwpn: 'c05076ffe5000011', adapterPortUri: '/api/adapters/f2/storage-ports/1' },
+    ];
+    const fc = {
+      targetLun: 7,
+      targetWwns: ['500507680b2145f0', '500507680b2145f9'],
+      initiatorTargetMap: { C05076FFE5000011: ['500507680B2145F0', '500507680b2145f9'] },
+    };
+    expect(resolveFulfillment(fc, paths, subset.targetWwpnIgnoreList)).toEqual({
+      targetWwpn: '500507680b2145f9',
+      lun: '0007000000000000',
+      adapterPort: { adapterObjectId: 'f2', port: 1 },
+    });
+    // No map: the first path and the first usable target.
+    expect(resolveFulfillment({ targetLun: 300, targetWwns: fc.targetWwns }, paths, [])).toEqual({
+      targetWwpn: '500507680b2145f0',
+      lun: '412c000000000000',
+      adapterPort: { adapterObjectId: 'f1', port: 0 },
+    });
+    expect(() => resolveFulfillment(fc, [], [])).toThrow(TranslateError);
+    expect(() => adapterPortOf('/api/adapters/f1/network-ports/0')).toThrow(TranslateError);
+  });
+
   it.each([
     [0, '0000000000000000'],
     [1, '0001000000000000'],
@@ -281,5 +365,25 @@ describe('devicesReady', () => {
         hbas,
       ),
     ).toBe(true);
+  });
+});
+
+describe('storagePaths', () => {
+  const p = (g: object) => ({ status: { storageGroups: [g] } }) as unknown as Partition;
+  const path = (wwpn?: string) => ({
+    deviceNumber: '1a00',
+    wwpn,
+    adapterPortUri: '/api/adapters/f1/storage-ports/0',
+  });
+  it('gives the paths of the named StorageGroup once it is attached and every path has a WWPN', () => {
+    const g = { name: 'G', storageGroupRef: 'sg', uri: '/api/storage-groups/g' };
+    expect(storagePaths(undefined, 'sg')).toBeUndefined();
+    expect(storagePaths(p({ ...g, attached: false, paths: [path('c0')] }), 'sg')).toBeUndefined();
+    expect(storagePaths(p({ ...g, attached: true, paths: [] }), 'sg')).toBeUndefined();
+    expect(storagePaths(p({ ...g, attached: true, paths: [path('c0'), path()] }), 'sg')).toBeUndefined();
+    expect(storagePaths(p({ ...g, attached: true, paths: [path('c0')] }), 'other')).toBeUndefined();
+    expect(storagePaths(p({ ...g, attached: true, paths: [path('c0')] }), 'sg')).toEqual([
+      { wwpn: 'c0', adapterPortUri: '/api/adapters/f1/storage-ports/0' },
+    ]);
   });
 });

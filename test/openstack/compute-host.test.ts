@@ -3,8 +3,9 @@
 // ML2 driver; no keystone) on a REAL RabbitMQ, with the real operator, kube-apiserver and HMC
 // simulator: the scheduler picks the bridge's host, and a server created through nova-api's REST API
 // (boot from volume, one NIC) becomes an Active partition; stop, start, reboot --hard and delete.
+// Two hosts: `demo` on the z13 seed (HBAs) and `z16` on the z16 seed (storage groups, fulfillment).
 import pino from 'pino';
-import type { CpcSubset, Partition } from '../../src/crds/index.js';
+import type { CpcSubset, Partition, StorageGroup } from '../../src/crds/index.js';
 import { NovaBridge } from '../../src/nova-bridge/bridge.js';
 import { computeNodeUuid } from '../../src/nova-bridge/service.js';
 import { lunToHex } from '../../src/nova-bridge/translate.js';
@@ -21,6 +22,9 @@ import { startOpenStack, type RunningOpenStack } from './control-plane.js';
 import { lunOf, RestClient } from './rest.js';
 
 const HOST = 'demo';
+const HOST_Z16 = 'z16';
+const FULFILL_ROUTE =
+  'POST /api/storage-groups/{id}/storage-volumes/{volume-id}/operations/fulfill-fcp-storage-volume';
 // A virtual switch of the simulator's seed CPC (default-z16.yaml), mapped to physnet1 in neutron.
 const VSWITCH = 'a1b2c3d4-0000-4000-8000-0000000000b1';
 const TARGETS = ['500507680b21ac38', '500507680b22ac38']; // tools/openstack/python/dpm_openstack/cinder_fc.py
@@ -97,6 +101,85 @@ describe('Nova bridge as a compute host of a real OpenStack control plane', () =
     });
   }, 1_200_000);
 
+  /** The flat network on physnet1 (one per physnet) and the flavor, made once for both hosts' servers. */
+  let fixtures: Promise<{ netId: string }> | undefined;
+  const sharedFixtures = (): Promise<{ netId: string }> =>
+    (fixtures ??= (async () => {
+      const net = (
+        await neutron.post<{ network: { id: string } }>('/v2.0/networks', {
+          network: {
+            name: 'dpm-net',
+            'provider:network_type': 'flat',
+            'provider:physical_network': 'physnet1',
+            shared: true,
+          },
+        })
+      ).network;
+      await neutron.post('/v2.0/subnets', {
+        subnet: { network_id: net.id, cidr: '10.20.0.0/24', ip_version: 4 },
+      });
+      await nova.post('/flavors', {
+        flavor: { name: 'dpm.small', vcpus: 2, ram: 2048, disk: 0, id: 'dpm-small' },
+      });
+      return { netId: net.id };
+    })());
+  /** A bootable 1 GiB cinder volume (the test driver writes nothing: marked bootable). */
+  const bootableVolume = async (name: string): Promise<string> => {
+    const vol = (await cinder.post<{ volume: { id: string } }>('/volumes', { volume: { size: 1, name } }))
+      .volume;
+    await waitFor('volume available', async () => {
+      const v = (await cinder.get<{ volume: { status: string } }>(`/volumes/${vol.id}`)).volume;
+      if (v.status === 'error') throw new Error(`volume error\n${os.log('cinder-volume')}`);
+      return v.status === 'available';
+    });
+    await cinder.post(`/volumes/${vol.id}/action`, { 'os-set_bootable': { bootable: true } });
+    return vol.id;
+  };
+  const createServer = async (volumeId: string, netId: string, host?: string): Promise<string> =>
+    (
+      await nova.post<{ server: { id: string } }>('/servers', {
+        server: {
+          name: 'lpar1',
+          flavorRef: 'dpm-small',
+          networks: [{ uuid: netId }],
+          ...(host ? { host } : {}), // microversion 2.74: an admin picks the compute host
+          block_device_mapping_v2: [
+            {
+              boot_index: 0,
+              uuid: volumeId,
+              source_type: 'volume',
+              destination_type: 'volume',
+              delete_on_termination: false,
+            },
+          ],
+        },
+      })
+    ).server.id;
+  /** stop, start, reboot --hard: the partition follows. */
+  const powerCycle = async (e: OperatorEnv, id: string): Promise<void> => {
+    await nova.post(`/servers/${id}/action`, { 'os-stop': null });
+    await waitStatus(id, 'SHUTOFF');
+    expect((await getCr<Partition>(e, 'partitions', id))?.status?.phase).toBe('Stopped');
+    await nova.post(`/servers/${id}/action`, { 'os-start': null });
+    await waitStatus(id, 'ACTIVE');
+    await nova.post(`/servers/${id}/action`, { reboot: { type: 'HARD' } });
+    await waitStatus(id, 'ACTIVE');
+    expect((await getCr<Partition>(e, 'partitions', id))?.status?.phase).toBe('Running');
+  };
+  /** delete -> no server, no partition (CR or HMC), no port, no attachment, no allocation. */
+  const deleteAndCheck = async (e: OperatorEnv, id: string, volumeId: string, partitionUri: string) => {
+    await nova.delete(`/servers/${id}`);
+    await waitFor('server gone', async () => (await server(id)) === undefined, 120_000);
+    expect(await getCr<Partition>(e, 'partitions', id)).toBeUndefined();
+    expect((await e.hmcPartitions()).filter((x) => x['object-uri'] === partitionUri)).toEqual([]);
+    expect((await neutron.get<{ ports: unknown[] }>(`/v2.0/ports?device_id=${id}`)).ports).toEqual([]);
+    const after = (
+      await cinder.get<{ volume: { status: string; attachments: unknown[] } }>(`/volumes/${volumeId}`)
+    ).volume;
+    expect(after).toMatchObject({ status: 'available', attachments: [] });
+    expect((await placement.get<{ allocations: object }>(`/allocations/${id}`)).allocations).toEqual({});
+  };
+
   afterAll(async () => {
     await bridge?.stop();
     await env?.stop();
@@ -150,53 +233,9 @@ describe('Nova bridge as a compute host of a real OpenStack control plane', () =
   });
 
   it('server create (boot from volume, one NIC) -> Active partition; stop, start, reboot --hard, delete -> nothing left', async () => {
-    // Network (flat on physnet1 -> the DPM vswitch), volume, flavor.
-    const net = (
-      await neutron.post<{ network: { id: string } }>('/v2.0/networks', {
-        network: {
-          name: 'dpm-net',
-          'provider:network_type': 'flat',
-          'provider:physical_network': 'physnet1',
-          shared: true,
-        },
-      })
-    ).network;
-    await neutron.post('/v2.0/subnets', {
-      subnet: { network_id: net.id, cidr: '10.20.0.0/24', ip_version: 4 },
-    });
-    const vol = (
-      await cinder.post<{ volume: { id: string } }>('/volumes', { volume: { size: 1, name: 'boot' } })
-    ).volume;
-    await waitFor('volume available', async () => {
-      const v = (await cinder.get<{ volume: { status: string } }>(`/volumes/${vol.id}`)).volume;
-      if (v.status === 'error') throw new Error(`volume error\n${os.log('cinder-volume')}`);
-      return v.status === 'available';
-    });
-    // A volume with an operating system on it (the test driver writes nothing): bootable.
-    await cinder.post(`/volumes/${vol.id}/action`, { 'os-set_bootable': { bootable: true } });
-    await nova.post('/flavors', {
-      flavor: { name: 'dpm.small', vcpus: 2, ram: 2048, disk: 0, id: 'dpm-small' },
-    });
-
-    const created = (
-      await nova.post<{ server: { id: string } }>('/servers', {
-        server: {
-          name: 'lpar1',
-          flavorRef: 'dpm-small',
-          networks: [{ uuid: net.id }],
-          block_device_mapping_v2: [
-            {
-              boot_index: 0,
-              uuid: vol.id,
-              source_type: 'volume',
-              destination_type: 'volume',
-              delete_on_termination: false,
-            },
-          ],
-        },
-      })
-    ).server;
-    const id = created.id;
+    const { netId } = await sharedFixtures();
+    const volumeId = await bootableVolume('boot');
+    const id = await createServer(volumeId, netId);
     const active = await waitStatus(id, 'ACTIVE');
     expect(active['OS-EXT-SRV-ATTR:host']).toBe(HOST);
 
@@ -205,10 +244,10 @@ describe('Nova bridge as a compute host of a real OpenStack control plane', () =
     expect(p.status?.phase).toBe('Running');
     expect(p.spec.processors.ifls).toBe(2);
     expect(p.spec.memory.initialMiB).toBe(2048);
-    expect(p.spec.boot.fcpVolume?.lun).toBe(lunToHex(lunOf(vol.id)));
+    expect(p.spec.boot.fcpVolume?.lun).toBe(lunToHex(lunOf(volumeId)));
     expect(TARGETS).toContain(p.spec.boot.fcpVolume?.targetWwpn);
     const hmcPart = await env.hmc.get<Record<string, unknown>>(p.status!.partitionUri!);
-    expect(hmcPart['boot-logical-unit-number']).toBe(lunToHex(lunOf(vol.id)));
+    expect(hmcPart['boot-logical-unit-number']).toBe(lunToHex(lunOf(volumeId)));
     // The NIC: the neutron port's MAC on the mapped vswitch, on the kernel command line.
     const ports = (await neutron.get<{ ports: Record<string, unknown>[] }>(`/v2.0/ports?device_id=${id}`))
       .ports;
@@ -229,7 +268,7 @@ describe('Nova bridge as a compute host of a real OpenStack control plane', () =
     expect(addresses['dpm-net']?.[0]?.addr).toMatch(/^10\.20\.0\./);
     const v = (
       await cinder.get<{ volume: { status: string; attachments: { server_id: string }[] } }>(
-        `/volumes/${vol.id}`,
+        `/volumes/${volumeId}`,
       )
     ).volume;
     expect(v.status).toBe('in-use');
@@ -239,26 +278,127 @@ describe('Nova bridge as a compute host of a real OpenStack control plane', () =
     );
     expect(alloc.allocations[node]?.resources).toEqual({ VCPU: 2, MEMORY_MB: 2048 });
 
-    // stop / start / reboot --hard
-    await nova.post(`/servers/${id}/action`, { 'os-stop': null });
-    await waitStatus(id, 'SHUTOFF');
-    expect((await getCr<Partition>(env, 'partitions', id))?.status?.phase).toBe('Stopped');
-    await nova.post(`/servers/${id}/action`, { 'os-start': null });
-    await waitStatus(id, 'ACTIVE');
-    await nova.post(`/servers/${id}/action`, { reboot: { type: 'HARD' } });
-    await waitStatus(id, 'ACTIVE');
-    expect((await getCr<Partition>(env, 'partitions', id))?.status?.phase).toBe('Running');
+    await powerCycle(env, id);
+    await deleteAndCheck(env, id, volumeId, p.status!.partitionUri!);
+  }, 900_000);
 
-    // delete -> nothing left: no server, no CR, no HMC partition, no port, no attachment, no allocation.
-    await nova.delete(`/servers/${id}`);
-    await waitFor('server gone', async () => (await server(id)) === undefined, 120_000);
-    expect(await getCr<Partition>(env, 'partitions', id)).toBeUndefined();
-    expect((await env.hmcPartitions()).filter((x) => x['object-uri'] === p.status!.partitionUri)).toEqual([]);
-    expect((await neutron.get<{ ports: unknown[] }>(`/v2.0/ports?device_id=${id}`)).ports).toEqual([]);
-    const after = (
-      await cinder.get<{ volume: { status: string; attachments: unknown[] } }>(`/volumes/${vol.id}`)
-    ).volume;
-    expect(after).toMatchObject({ status: 'available', attachments: [] });
-    expect((await placement.get<{ allocations: object }>(`/allocations/${id}`)).allocations).toEqual({});
+  it('on a z16 (storage groups): the instance StorageGroup, cinder with its virtual WWPNs, one fulfill, boot from the LUN; delete -> nothing left', async () => {
+    // A second compute host: CpcSubset z16 on the z16 seed (dpm-storage-management on), its own bridge.
+    const env16 = await startOperatorEnv({ sim: { seedName: 'current' }, resyncMs: 2000 });
+    let bridge16: NovaBridge | undefined;
+    try {
+      const objs = await sampleObjects(env16.sim, ['00-hmc-credentials.yaml', '01-cpcsubset.yaml']);
+      for (const o of objs) if (o.kind === 'CpcSubset') o.metadata = { ...o.metadata, name: HOST_Z16 };
+      await applyObjects(env16.kc, env16.ns, objs);
+      const subset = await waitFor('CpcSubset z16 Ready', async () => {
+        const s = await getCr<CpcSubset>(env16, 'cpcsubsets', HOST_Z16);
+        return s?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? s : undefined;
+      });
+      expect(subset.status?.storageModel).toBe('StorageGroups');
+      bridge16 = await NovaBridge.start({
+        kubeConfig: env16.kc,
+        namespace: env16.ns,
+        host: HOST_Z16,
+        transportUrl: rabbit.transportUrl,
+        reportIntervalMs: 10_000,
+        buildTimeoutMs: 120_000,
+        powerTimeoutMs: 120_000,
+        placement: { url: os.placementUrl, token: 'admin' },
+        neutron: { url: os.neutronUrl, token: os.token },
+        cinder: { url: os.cinderUrl, token: os.token, serviceToken: 'nova:service' },
+        log: pino({ level: process.env.DPM_TEST_LOG_LEVEL ?? 'silent' }),
+      });
+      await waitFor('hypervisor z16 listed', async () => {
+        const r = await nova.get<{ hypervisors: { hypervisor_hostname: string; state: string }[] }>(
+          '/os-hypervisors/detail',
+        );
+        return r.hypervisors.some((h) => h.hypervisor_hostname === HOST_Z16 && h.state === 'up');
+      });
+      const { netId } = await sharedFixtures();
+      const volumeId = await bootableVolume('boot-z16');
+      const groupsBefore = await hmcGroups(env16);
+      await env16.sim.admin.resetStats();
+
+      const id = await createServer(volumeId, netId, HOST_Z16);
+      const active = await waitStatus(id, 'ACTIVE');
+      expect(active['OS-EXT-SRV-ATTR:host']).toBe(HOST_Z16);
+      process.stdout.write(
+        `HMC requests, Nova build on z16 (StorageGroup, partition, NIC, attach, fulfill, start): ${(await env16.sim.admin.stats()).total}\n`,
+      );
+
+      // The CRs: a Partition with no HBA that boots from the boot volume of the instance's StorageGroup.
+      const sgName = `${id}-storage`;
+      const p = (await getCr<Partition>(env16, 'partitions', id))!;
+      expect(p.status?.phase).toBe('Running');
+      expect(p.status?.hbas ?? []).toEqual([]);
+      expect(p.spec.storageGroups).toEqual([{ storageGroupRef: { name: sgName } }]);
+      expect(p.spec.boot).toEqual({
+        type: 'StorageVolume',
+        storageVolume: { storageGroupRef: { name: sgName }, volume: 'boot' },
+      });
+      const sg = (await getCr<StorageGroup>(env16, 'storagegroups', sgName))!;
+      expect(sg.metadata.labels).toEqual(p.metadata.labels);
+      expect(sg.spec.connectivity).toBe(2);
+      const lun = lunToHex(lunOf(volumeId));
+      const f = sg.spec.volumes?.[0]?.fcpFulfillment;
+      expect(f?.lun).toBe(lun);
+      expect(TARGETS).toContain(f?.targetWwpn);
+      // Cinder exported the volume to the partition's virtual WWPNs (the connector), nothing else.
+      const vsrWwpns = (p.status?.storageGroups?.[0]?.paths ?? []).map((x) => x.wwpn).sort();
+      expect(vsrWwpns).toHaveLength(2);
+      const att = (
+        await cinder.get<{ attachments: { id: string; instance: string }[] }>(
+          `/attachments?volume_id=${volumeId}`,
+        )
+      ).attachments;
+      expect(att.map((a) => a.instance)).toEqual([id]);
+      const conn = (
+        await cinder.get<{
+          attachment: { connection_info: { initiator_target_map: Record<string, string[]> } };
+        }>(`/attachments/${att[0]!.id}`)
+      ).attachment.connection_info;
+      expect(Object.keys(conn.initiator_target_map).sort()).toEqual(vsrWwpns);
+
+      // The simulator: the partition is active and boots from the group's volume, fulfilled with that LUN
+      // by exactly one Fulfill FCP Storage Volume request.
+      const hmcPart = await env16.hmc.get<Record<string, unknown>>(p.status!.partitionUri!);
+      expect(hmcPart.status).toBe('active');
+      expect(hmcPart['boot-device']).toBe('storage-volume');
+      const volUri = sg.status!.volumes![0]!.uri!;
+      expect(hmcPart['boot-storage-volume']).toBe(volUri);
+      const hmcVol = await env16.hmc.get<{
+        'fulfillment-state': string;
+        paths: { 'logical-unit-number': string; 'target-world-wide-port-name': string }[];
+      }>(volUri);
+      expect(hmcVol['fulfillment-state']).toBe('complete');
+      expect(hmcVol.paths.map((x) => x['logical-unit-number'])).toEqual([lun, lun]);
+      expect(hmcVol.paths.map((x) => x['target-world-wide-port-name'])).toEqual([
+        f?.targetWwpn,
+        f?.targetWwpn,
+      ]);
+      const ports = (await neutron.get<{ ports: Record<string, unknown>[] }>(`/v2.0/ports?device_id=${id}`))
+        .ports;
+      expect(ports.map((x) => x['binding:host_id'])).toEqual([HOST_Z16]);
+      expect(String(hmcPart['boot-os-specific-parameters'])).toContain(
+        `,0,${String(ports[0]!.mac_address).replace(/:/g, '')};`,
+      );
+
+      await powerCycle(env16, id);
+      expect((await env16.sim.admin.stats()).routes[FULFILL_ROUTE]?.count).toBe(1);
+
+      // delete -> also no StorageGroup CR and no storage group on the HMC.
+      await deleteAndCheck(env16, id, volumeId, p.status!.partitionUri!);
+      expect(await getCr<StorageGroup>(env16, 'storagegroups', sgName)).toBeUndefined();
+      expect(await hmcGroups(env16)).toEqual(groupsBefore);
+    } finally {
+      await bridge16?.stop();
+      await env16.stop();
+    }
   }, 900_000);
 });
+
+/** The storage groups on the simulator's HMC (object-uris, sorted). */
+async function hmcGroups(e: OperatorEnv): Promise<string[]> {
+  const r = await e.hmc.get<{ 'storage-groups': { 'object-uri': string }[] }>('/api/storage-groups');
+  return r['storage-groups'].map((g) => g['object-uri']).sort();
+}

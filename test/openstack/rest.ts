@@ -1,6 +1,8 @@
 // A small REST client for the tests' calls to nova-api, placement, neutron and cinder (the
 // equivalent of the openstackclient commands), with the no-keystone token of tools/openstack.
 
+class SqliteLocked extends Error {}
+
 export class RestClient {
   constructor(
     private readonly base: string,
@@ -8,7 +10,24 @@ export class RestClient {
     private readonly headers: Record<string, string> = {},
   ) {}
 
+  /**
+   * One REST call. A 500 that names sqlalchemy's OperationalError is repeated (up to 3 times): the test
+   * control plane keeps its databases in SQLite (WAL), which refuses a transaction that reads and then
+   * writes while another process committed in between ("database is locked" at once, no busy wait);
+   * the API rolled the transaction back and changed nothing. MySQL/PostgreSQL deployments do not do this.
+   */
   async request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once<T>(method, path, body);
+      } catch (e) {
+        if (attempt >= 3 || !(e instanceof SqliteLocked)) throw e;
+        await new Promise((r) => setTimeout(r, 1000 * attempt));
+      }
+    }
+  }
+
+  private async once<T>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
     const res = await fetch(this.base + path, {
       method,
       headers: {
@@ -21,7 +40,12 @@ export class RestClient {
       signal: AbortSignal.timeout(120_000),
     });
     const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${this.base}${path}: HTTP ${res.status}: ${text.slice(0, 500)}`);
+    if (!res.ok) {
+      const msg = `${method} ${this.base}${path}: HTTP ${res.status}: ${text.slice(0, 500)}`;
+      throw res.status === 500 && text.includes('sqlalchemy.exc.OperationalError')
+        ? new SqliteLocked(msg)
+        : new Error(msg);
+    }
     return { status: res.status, json: (text ? JSON.parse(text) : null) as T };
   }
 

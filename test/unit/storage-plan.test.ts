@@ -150,6 +150,91 @@ describe('StorageGroup plan', () => {
     expect(planPass(snap(orphan, { kind: 'present', group: attached }))).toMatchObject({ kind: 'release' });
   });
 
+  it('fulfills a volume with spec fcpFulfillment once: one request while pending, none once complete', () => {
+    const fcp = {
+      targetWwpn: '500507680B21AC38',
+      lun: '4001',
+      adapterPort: { adapterObjectId: 'f1', port: 0 },
+    };
+    const c = cr({
+      volumes: [
+        { name: 'boot', sizeGiB: 32, usage: 'boot', fcpFulfillment: fcp },
+        { name: 'data', sizeGiB: 100, usage: 'data' },
+      ],
+    });
+    expect(planPass(snap(c, { kind: 'present', group: group() }))).toEqual({
+      kind: 'fulfill',
+      uri: '/api/storage-groups/g',
+      volumeUri: '/v/b',
+      volume: 'boot',
+      wwpn: '500507680b21ac38',
+      lun: '0000000000004001',
+      adapterPortUri: '/api/adapters/f1/storage-ports/0',
+    });
+    const done = group({
+      volumes: group().volumes.map((v) => (v.name === 'boot' ? { ...v, fulfillmentState: 'complete' } : v)),
+    });
+    expect(planPass(snap(c, { kind: 'present', group: done }))).toEqual({ kind: 'in-sync' });
+    // The volume still being created on the HMC: nothing to fulfill yet.
+    const noVol = group({ volumes: [] });
+    expect(planPass(snap(c, { kind: 'present', group: noVol })).kind).toBe('modify');
+  });
+
+  it('boots a fulfilled volume through the first path, else the first candidate port; refuses a port outside the subset', () => {
+    const c = cr({
+      volumes: [
+        {
+          name: 'boot',
+          sizeGiB: 32,
+          usage: 'boot',
+          fcpFulfillment: { targetWwpn: '500507680b21ac38', lun: '1' },
+        },
+      ],
+    });
+    const one = group({ volumes: [group().volumes[0]!] });
+    const path = {
+      uri: '/vsr/1',
+      partitionUri: '/api/partitions/p',
+      deviceNumber: '1a00',
+      wwpn: 'c05076ffe5000012',
+    };
+    expect(
+      planPass(
+        snap(c, {
+          kind: 'present',
+          group: { ...one, paths: [{ ...path, adapterPortUri: '/api/adapters/f2/storage-ports/1' }] },
+        }),
+      ),
+    ).toMatchObject({
+      kind: 'fulfill',
+      adapterPortUri: '/api/adapters/f2/storage-ports/1',
+      lun: '0000000000000001',
+    });
+    expect(planPass(snap(c, { kind: 'present', group: one }))).toMatchObject({
+      kind: 'fulfill',
+      adapterPortUri: '/api/adapters/f1/storage-ports/0',
+    });
+    const bad = cr({
+      volumes: [
+        {
+          name: 'boot',
+          sizeGiB: 32,
+          usage: 'boot',
+          fcpFulfillment: {
+            targetWwpn: '500507680b21ac38',
+            lun: '1',
+            adapterPort: { adapterObjectId: 'f9', port: 0 },
+          },
+        },
+      ],
+    });
+    expect(planPass(snap(bad, { kind: 'not-needed' }))).toMatchObject({
+      kind: 'blocked',
+      reason: 'InvalidSpec',
+      message: expect.stringMatching(/spec\.volumes\[0\]\.fcpFulfillment\.adapterPort/),
+    });
+  });
+
   it('an HMC that does not answer is retried, never taken for an absent group', () => {
     expect(planPass(snap(cr(), { kind: 'unknown', error: new Error('ECONNRESET') })).kind).toBe('wait');
   });

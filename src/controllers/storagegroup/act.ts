@@ -102,6 +102,19 @@ async function perform(
         ok: true,
         event: normal('Updated', `added candidate adapter port(s) ${action.portUris.join(', ')}`),
       };
+    case 'fulfill':
+      await hmc!.storageVolumes.fulfillFcp(action.volumeUri, {
+        wwpn: action.wwpn,
+        lun: action.lun,
+        adapterPortUri: action.adapterPortUri,
+      });
+      return {
+        ok: true,
+        event: normal(
+          'Fulfilled',
+          `reported volume ${action.volume} fulfilled on the HMC: target WWPN ${action.wwpn}, LUN ${action.lun}, boot port ${action.adapterPortUri}`,
+        ),
+      };
     case 'detach':
       await hmc!.storageGroups.detach(action.partition.uri, action.uri);
       cache.detached(action.uri, action.partition.uri);

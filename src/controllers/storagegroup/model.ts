@@ -9,6 +9,8 @@ export interface DesiredVolume {
   sizeGiB: number;
   usage: VolumeUsage;
   description: string;
+  /** spec fcpFulfillment resolved: hex lower case; the port as a URI when the spec names one. */
+  fcpFulfillment?: { wwpn: string; lun: string; adapterPortUri?: string };
 }
 
 export interface DesiredGroup {
@@ -79,5 +81,15 @@ export type Action =
       why: string;
     }
   | { kind: 'add-ports'; uri: string; portUris: string[] }
+  /** One Fulfill FCP Storage Volume request (`uri` is the group's: it is read again after). */
+  | {
+      kind: 'fulfill';
+      uri: string;
+      volumeUri: string;
+      volume: string;
+      wwpn: string;
+      lun: string;
+      adapterPortUri: string;
+    }
   | { kind: 'detach'; uri: string; partition: { uri: string; name: string } }
   | { kind: 'delete'; uri: string };

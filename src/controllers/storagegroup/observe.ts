@@ -76,6 +76,15 @@ export function resolveDesired(cr: StorageGroup, subset: CpcSubset): Resolved<De
       };
     }
   }
+  for (const [i, v] of (cr.spec.volumes ?? []).entries()) {
+    const p = v.fcpFulfillment?.adapterPort;
+    if (p && !allowed.has(portUri(p))) {
+      return {
+        ok: false,
+        message: `spec.volumes[${i}].fcpFulfillment.adapterPort (adapter ${p.adapterObjectId} port ${p.port}) is not in CpcSubset ${subset.metadata.name} spec.storageAdapterPorts`,
+      };
+    }
+  }
   const subsetName = subset.metadata.name ?? '';
   const uid = cr.metadata.uid ?? '';
   return {
@@ -91,6 +100,17 @@ export function resolveDesired(cr: StorageGroup, subset: CpcSubset): Resolved<De
         sizeGiB: v.sizeGiB,
         usage: v.usage ?? 'data',
         description: v.description ?? '',
+        ...(v.fcpFulfillment
+          ? {
+              fcpFulfillment: {
+                wwpn: v.fcpFulfillment.targetWwpn.toLowerCase(),
+                lun: v.fcpFulfillment.lun.toLowerCase().padStart(16, '0'),
+                ...(v.fcpFulfillment.adapterPort
+                  ? { adapterPortUri: portUri(v.fcpFulfillment.adapterPort) }
+                  : {}),
+              },
+            }
+          : {}),
       })),
       candidatePortUris: ports.map(portUri),
     },

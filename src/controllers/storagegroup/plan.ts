@@ -116,7 +116,43 @@ function planPresent(want: DesiredGroup, g: ObservedGroup): Action {
   }
   const missing = want.candidatePortUris.filter((u) => !g.candidatePortUris.includes(u));
   if (missing.length > 0) return { kind: 'add-ports', uri: g.uri, portUris: missing };
-  return { kind: 'in-sync' };
+  return planFulfillment(want, g) ?? { kind: 'in-sync' };
+}
+
+/** HMC volume states in which a Fulfill FCP Storage Volume request makes sense. */
+const FULFILLABLE = new Set(['pending', 'pending-with-mismatches', 'incomplete']);
+
+/**
+ * The first volume with spec fcpFulfillment that the HMC does not report complete: one Fulfill FCP Storage
+ * Volume request. The operation completes the volume before it answers, and the group is read again after
+ * it, so a complete volume is never fulfilled twice. The boot port: the spec's, else the port of the
+ * group's first path (a partition attached), else its first candidate port.
+ */
+export function planFulfillment(want: DesiredGroup, g: ObservedGroup): Action | undefined {
+  for (const v of want.volumes) {
+    const f = v.fcpFulfillment;
+    const have = g.volumes.find((x) => x.name === v.name);
+    if (!f || !have || !FULFILLABLE.has(have.fulfillmentState)) continue;
+    const port = f.adapterPortUri ?? g.paths[0]?.adapterPortUri ?? g.candidatePortUris[0];
+    if (!port) {
+      return {
+        kind: 'wait',
+        reason: 'FulfillmentPending',
+        message: `volume ${v.name}: spec.volumes[].fcpFulfillment.adapterPort is not set and the group has no path or candidate adapter port to boot through yet`,
+        recheckMs: FULFILLMENT_RECHECK_MS,
+      };
+    }
+    return {
+      kind: 'fulfill',
+      uri: g.uri,
+      volumeUri: have.uri,
+      volume: v.name,
+      wwpn: f.wwpn,
+      lun: f.lun,
+      adapterPortUri: port,
+    };
+  }
+  return undefined;
 }
 
 /** Create missing volumes, modify changed ones, delete the ones the spec dropped (the group is ours). */

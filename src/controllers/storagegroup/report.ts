@@ -15,6 +15,7 @@ const PROGRESS: Partial<Record<Action['kind'], [Reason, string]>> = {
   create: ['Creating', 'creating the HMC storage group'],
   modify: ['Configuring', 'modifying the HMC storage group'],
   'add-ports': ['Configuring', 'adding candidate adapter ports'],
+  fulfill: ['Configuring', 'reporting a volume fulfilled (Fulfill FCP Storage Volume)'],
   detach: ['Deleting', 'detaching the group before deleting it'],
   delete: ['Deleting', 'deleting the HMC storage group'],
   'add-finalizer': ['Pending', 'not on the HMC yet'],

@@ -9,7 +9,9 @@ import { pick } from './cpcs.js';
 
 const FILTERS = ['name', 'fulfillment-state', 'maximum-size', 'minimum-size', 'usage'];
 const LIST_PROPS = ['element-uri', 'name', 'fulfillment-state', 'size', 'usage'];
-const HEX16 = /^[0-9a-fA-F]{1,16}$/;
+// Exactly 16 lower-case hex digits: zhmcclient's indicate_fulfillment_fcp formats both values so, as
+// "the operation requires exactly 16 characters in lower case".
+const HEX16 = /^[0-9a-f]{16}$/;
 
 const FULFILL_SCHEMA: Schema = {
   'world-wide-port-name': { type: 'string', pattern: HEX16 },
