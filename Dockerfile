@@ -63,5 +63,6 @@ COPY --from=build --chown=0:0 /src/dist/src ./dist/src
 # Writes go to /tmp only (an emptyDir under readOnlyRootFilesystem). No EXPOSE: the ports depend on
 # the command (run: 8080 metrics; hmc-sim: 6794, 61612), and are published per container.
 USER 65532:65532
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "dist/src/cli.js"]
+# node's flags are src/cli/node-flags.ts's NODE_FLAGS (why there; the benchmark runs the operator with them).
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=2", "dist/src/cli.js"]
 CMD ["run"]

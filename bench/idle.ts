@@ -16,6 +16,8 @@ export interface IdleResult {
   informerSyncMs: number | null;
   informerSyncEmptyMs: number | null;
   rssMiB: number;
+  /** RSS of the same process with no custom resources, 30 s after /readyz (optional: older reports lack it). */
+  rssEmptyMiB?: number;
   peakRssMiB: number;
   cpuSecondsToSettle: number;
   idleWindowMs: number;
@@ -46,6 +48,8 @@ export async function runIdle(
   const empty = await start('bench-empty');
   const readyEmptyMs = await empty.ready(120_000);
   const informerSyncEmptyMs = (await empty.informerSyncMs()) ?? null;
+  await sleep(30_000); // the same idle window as below
+  const rssEmptyMiB = +(await empty.sample()).rssMiB.toFixed(1);
   await empty.stop();
 
   const ns = 'bench-idle';
@@ -80,6 +84,7 @@ export async function runIdle(
       informerSyncMs: (await op.informerSyncMs()) ?? null,
       informerSyncEmptyMs,
       rssMiB: +after.rssMiB.toFixed(1),
+      rssEmptyMiB,
       peakRssMiB: +after.peakRssMiB.toFixed(1),
       cpuSecondsToSettle: +settled.cpuSeconds.toFixed(1),
       idleWindowMs,

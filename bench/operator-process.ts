@@ -1,11 +1,13 @@
-// `dpm-operator run` as a child process of the benchmark, compiled as the image runs it (`node
-// dist/src/cli.js`, no TypeScript loader in the process), so its RSS and CPU are its own, read from /proc.
+// `dpm-operator run` as a child process of the benchmark, compiled and started as the image runs it (`node
+// <NODE_FLAGS> dist/src/cli.js`, no TypeScript loader in the process), so its RSS and CPU are its own, read
+// from /proc.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { copyFile, readFile, symlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import http from 'node:http';
 import { join } from 'node:path';
+import { NODE_FLAGS } from '../src/cli/node-flags.js';
 import { freePort } from '../src/devenv/control-plane.js';
 
 const TICKS_PER_S = 100; // USER_HZ on Linux
@@ -63,6 +65,8 @@ export async function startBenchOperator(opts: {
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      // As the image runs it (Dockerfile ENTRYPOINT): the V8 flags change the RSS measured here.
+      ...NODE_FLAGS,
       opts.cli,
       'run',
       `--kubeconfig=${opts.kubeconfigPath}`,

@@ -1,7 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import pino from 'pino';
-import { DEFAULTS, parseFaultRules, startSimulator } from '../hmc-simulator/index.js';
+import { DEFAULTS } from '../hmc-simulator/defaults.js';
 
 interface HmcSimFlags {
   port: string;
@@ -67,6 +66,11 @@ export function registerHmcSim(program: Command): void {
     .option('--ready-file <path>', 'write {url, port, stompPort, caPath} as JSON here once listening')
     .option('--log-level <level>', 'pino log level', 'info')
     .action(async (flags: HmcSimFlags) => {
+      // Loaded here, not at the top: only this subcommand needs the simulator (see program.ts).
+      const [{ default: pino }, { parseFaultRules, startSimulator }] = await Promise.all([
+        import('pino'),
+        import('../hmc-simulator/index.js'),
+      ]);
       const logger = pino({ level: flags.logLevel, name: 'hmc-sim' });
       let faults;
       if (flags.faults) {

@@ -1,9 +1,5 @@
 import type { Command } from 'commander';
-import * as k8s from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
-import { NovaBridge } from '../nova-bridge/bridge.js';
-import { DEFAULT_QUEUE_FLAGS } from '../nova-bridge/transport.js';
-import { createLogger } from '../runtime/logger.js';
 
 const SA_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
@@ -57,6 +53,13 @@ export function registerNovaBridge(program: Command): void {
       if (!transportUrl) throw new Error('--transport-url (or $TRANSPORT_URL) is required');
       const host = opts.host as string | undefined;
       if (!host) throw new Error('--host (the CpcSubset name) is required');
+      // Loaded here, not at the top: only this subcommand needs the bridge (see program.ts).
+      const [k8s, { NovaBridge }, { DEFAULT_QUEUE_FLAGS }, { createLogger }] = await Promise.all([
+        import('@kubernetes/client-node'),
+        import('../nova-bridge/bridge.js'),
+        import('../nova-bridge/transport.js'),
+        import('../runtime/logger.js'),
+      ]);
       const log = createLogger({ level: opts.logLevel as 'info' });
       // Tokens come from the environment (the chart fills them from a Secret); never from flags or logs.
       const token = process.env.OS_TOKEN;

@@ -1,4 +1,6 @@
 // The dpm-operator command line: one subcommand per workload; each lives in src/cli/<name>.ts.
+// Each of those files defines its flags only and imports what the subcommand runs inside its action, so
+// `run` (the operator) never loads the HMC simulator or the Nova bridge (test/foundation/cli-lazy.test.ts).
 import { Command, CommanderError } from 'commander';
 import { registerRun } from './run.js';
 import { registerHmcSim } from './hmc-sim.js';

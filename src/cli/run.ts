@@ -1,8 +1,5 @@
-import * as k8s from '@kubernetes/client-node';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { LevelWithSilent } from 'pino';
-import { startOperator } from '../controllers/operator.js';
-import { createLogger } from '../runtime/logger.js';
 
 export function parsePort(v: string): number {
   const n = Number(v);
@@ -106,6 +103,12 @@ export function registerRun(program: Command): void {
       parsePort,
     )
     .action(async (o: RunOptions) => {
+      // Loaded here, not at the top: only this subcommand needs the operator (see program.ts).
+      const [k8s, { startOperator }, { createLogger }] = await Promise.all([
+        import('@kubernetes/client-node'),
+        import('../controllers/operator.js'),
+        import('../runtime/logger.js'),
+      ]);
       const kc = new k8s.KubeConfig();
       const path = o.kubeconfig ?? process.env.KUBECONFIG;
       if (path) kc.loadFromFile(path);

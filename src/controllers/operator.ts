@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { EventRecorder } from '../runtime/events.js';
 import { HealthServer } from '../runtime/health.js';
 import { LeaderElector } from '../runtime/leader-election.js';
+import { PooledKubeConfig } from '../runtime/pooled-kubeconfig.js';
 import { SecretSessionLedger } from '../runtime/session-ledger.js';
 import { createMetrics } from '../runtime/metrics.js';
 import { OperatorManager } from './manager.js';
@@ -51,7 +52,9 @@ export function eventSink(rec: EventRecorder): EventSink {
   };
 }
 
-export async function startOperator(opts: OperatorOptions): Promise<RunningOperator> {
+export async function startOperator(options: OperatorOptions): Promise<RunningOperator> {
+  // Every API client of the operator shares keep-alive connections (see PooledKubeConfig).
+  const opts = { ...options, kubeConfig: PooledKubeConfig.from(options.kubeConfig) };
   const { log } = opts;
   const identity = `${process.env.POD_NAME ?? hostname()}_${randomBytes(4).toString('hex')}`;
   const metrics = createMetrics();

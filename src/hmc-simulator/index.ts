@@ -40,22 +40,14 @@ import { StatsCollector } from './stats.js';
 import { createStompServer } from './stomp-server.js';
 import { Store } from './store.js';
 import { ensureTls } from './tls.js';
+import { DEFAULTS } from './defaults.js';
 import type { FaultRule, RunningSimulator, SimStats, SimulatorOptions } from './types.js';
 
 export type * from './types.js';
 export { DEFAULT_SEED_PATH, SEED_NAMES, seedPath } from './seed.js';
 export { parseFaultRules } from './faults.js';
 
-export const DEFAULTS = {
-  port: 6794,
-  stompPort: 61612,
-  host: '127.0.0.1',
-  jobDurationMs: 300,
-  sessionIdleTimeoutMs: 3_600_000,
-  maxSessions: 100,
-  stompHeartbeatMs: 5000,
-  fulfillmentDelayMs: 0,
-} as const;
+export { DEFAULTS };
 
 /** Starts the simulator; resolves once both servers listen. */
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<RunningSimulator> {

@@ -29,6 +29,8 @@ export class SupervisedWatch extends Watch {
     config: KubeConfig,
     private readonly hooks: WatchHooks,
     private readonly timeoutSeconds: () => number,
+    /** Applied to each object of an ADDED, MODIFIED or DELETED event before it is passed on. */
+    private readonly transform: (obj: unknown) => unknown = (obj) => obj,
   ) {
     super(config);
   }
@@ -64,7 +66,8 @@ export class SupervisedWatch extends Watch {
       { ...queryParams, allowWatchBookmarks: true, timeoutSeconds: this.timeoutSeconds() },
       (phase, apiObj, watchObj) => {
         this.hooks.onActivity();
-        callback(phase, apiObj, watchObj);
+        const changed = phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED';
+        callback(phase, changed ? this.transform(apiObj) : apiObj, watchObj);
       },
       (err) => {
         finished = true;

@@ -2,6 +2,7 @@
 // and run by the image tier (npm run test:image: tools/image.sh + test/image with podman).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { repoRoot } from './helpers.js';
 
 interface Instruction {
@@ -117,10 +118,12 @@ describe('Dockerfile', () => {
     expect(
       ops(runtime, 'RUN').some((r) => /\[ -x \/usr\/bin\/tini \] \|\|.*apt-get install .*\btini\b/.test(r)),
     ).toBe(true);
+    // node runs with the flags the benchmark measured the operator with.
     expect(JSON.parse(ops(runtime, 'ENTRYPOINT')[0]!)).toEqual([
       '/usr/bin/tini',
       '--',
       'node',
+      ...NODE_FLAGS,
       'dist/src/cli.js',
     ]);
     expect(JSON.parse(ops(runtime, 'CMD')[0]!)).toEqual(['run']);

@@ -1,5 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
-import { SupervisedInformer, watchPath } from '../../src/runtime/informer.js';
+import { LAST_APPLIED_ANNOTATION, SupervisedInformer, watchPath } from '../../src/runtime/informer.js';
 import { generationOrMetadataChanged } from '../../src/runtime/predicates.js';
 import { freshNamespace, kubeConfig } from '../harness/kube.js';
 import { eventually, sleep } from './helpers/eventually.js';
@@ -210,6 +210,38 @@ describe('SupervisedInformer against the real apiserver', () => {
     expect(resyncs.every((same) => same)).toBe(true);
     expect(informer.stats().lists).toBeGreaterThanOrEqual(3);
     await deleteCm('r');
+  });
+
+  test('caches objects without managedFields and the last-applied annotation, from list and watch', async () => {
+    const annotations = { [LAST_APPLIED_ANNOTATION]: '{"big":"copy"}', keep: 'me' };
+    const create = (name: string) =>
+      core.createNamespacedConfigMap({
+        namespace,
+        body: { metadata: { name, labels: { app: 'strip' }, annotations }, data: { v: '1' } },
+      });
+    await create('listed');
+    const { informer } = makeInformer(kc, { labelSelector: 'app=strip' });
+    const seen: Cm[] = [];
+    informer.addEventHandler({ add: (o) => seen.push(o), update: (_o, n) => seen.push(n) });
+    await informer.start();
+    await informer.waitForSync();
+    await create('watched');
+    await eventually('watched object', () => informer.get(namespace, 'watched') !== undefined);
+    // What the API server stores has both (so the test can fail).
+    const stored = await core.readNamespacedConfigMap({ name: 'watched', namespace });
+    expect(stored.metadata?.managedFields?.length).toBeGreaterThan(0);
+    expect(stored.metadata?.annotations?.[LAST_APPLIED_ANNOTATION]).toBeDefined();
+    for (const name of ['listed', 'watched']) {
+      const cached = informer.get(namespace, name)!;
+      expect(cached.metadata?.managedFields).toBeUndefined();
+      expect(cached.metadata?.annotations).toEqual({ keep: 'me' });
+      expect(cached.metadata?.resourceVersion).toBeDefined();
+      expect(cached.data).toEqual({ v: '1' });
+    }
+    // Handlers get the cached (stripped) objects.
+    expect(seen.map((o) => o.metadata?.managedFields)).toEqual([undefined, undefined]);
+    await deleteCm('listed');
+    await deleteCm('watched');
   });
 
   test('stop ends event delivery', async () => {

@@ -12,6 +12,7 @@ export class TcpProxy {
   private readonly pairs = new Set<Pair>();
   private readonly frozen: Pair[] = [];
   private refusing = false;
+  private opened = 0;
   private constructor(
     private readonly server: Server,
     readonly port: number,
@@ -41,6 +42,11 @@ export class TcpProxy {
 
   connections(): number {
     return this.pairs.size;
+  }
+
+  /** Connections accepted since the start (open or closed since). */
+  accepted(): number {
+    return this.opened;
   }
 
   /** Destroys every open connection. */
@@ -83,6 +89,7 @@ export class TcpProxy {
       client.destroy();
       return;
     }
+    this.opened++;
     const upstream = createConnection({ host, port });
     const pair: Pair = { client, upstream };
     this.pairs.add(pair);
