@@ -43,6 +43,7 @@ export class NovaBridge {
     private readonly server: ComputeServer,
     private readonly service: ServiceReporter,
     private readonly consoleOutput: HmcConsoleOutput,
+    private readonly methods: ComputeMethods,
   ) {}
 
   /** Connects, registers the service and starts consuming compute RPC. */
@@ -100,10 +101,10 @@ export class NovaBridge {
         log,
       });
       await service.start();
-      await methods.failInterruptedBuilds();
+      await methods.resumeInterruptedBuilds();
       await transport.serve(COMPUTE_TOPIC, o.host, (req) => void server.handle(req));
       log.info('serving compute RPC');
-      return new NovaBridge(transport, store, server, service, consoleOutput);
+      return new NovaBridge(transport, store, server, service, consoleOutput, methods);
     } catch (e) {
       await transport?.close();
       await store.stop();
@@ -111,11 +112,14 @@ export class NovaBridge {
     }
   }
 
+  /** Stops serving; builds in progress are left to be resumed by the next bridge of the host. */
   async stop(): Promise<void> {
+    const resumed = this.methods.stop();
     await this.service.stop();
     await this.transport.close();
     await this.store.stop();
     await this.server.drain();
+    await resumed;
     await this.consoleOutput.close();
   }
 }
