@@ -200,29 +200,11 @@ export class ComputeMethods {
         log.info('build redelivered: the partition exists already, nothing created');
         return null;
       }
-      if (!resumedPast(resume, 'networking')) {
+      if (!resumedPast(resume, 'networking'))
         await inst.save({ vm_state: VM_STATE.BUILDING, task_state: null }, [TASK_STATE.SCHEDULING, null]);
-        const computeId = this.o.computeNodeId?.();
-        // The requested networks go into system_metadata with the host: a build interrupted from
-        // here on is found by host and can be resumed (see build-resume.ts).
-        const sysmeta = objectData(req.args.instance).system_metadata;
-        const record = isRecord(sysmeta)
-          ? {
-              system_metadata: {
-                ...sysmeta,
-                ...networksToSystemMetadata(readRequestedNetworks(req.args.requested_networks)),
-              },
-            }
-          : {};
-        await inst.save({
-          host: this.o.host,
-          node: this.o.host,
-          launched_on: this.o.host,
-          ...(computeId === undefined ? {} : { compute_id: computeId }),
-          ...record,
-        });
-      }
       try {
+        // Inside the try: an instance that cannot take the host fails (ERROR), never stays building.
+        if (!resumedPast(resume, 'networking')) await this.takeInstance(req, inst);
         await this.spawn(req, inst, resume);
         await inst.save(
           {
@@ -247,6 +229,29 @@ export class ComputeMethods {
       this.busy.delete(uuid);
     }
     return null;
+  }
+
+  /** Instance.save of the host and node, with the requested networks recorded for a resume. */
+  private async takeInstance(req: RpcRequest, inst: InstanceRecord): Promise<void> {
+    const computeId = this.o.computeNodeId?.();
+    // The requested networks go into system_metadata with the host: a build interrupted from
+    // here on is found by host and can be resumed (see build-resume.ts).
+    const sysmeta = objectData(req.args.instance).system_metadata;
+    const record = isRecord(sysmeta)
+      ? {
+          system_metadata: {
+            ...sysmeta,
+            ...networksToSystemMetadata(readRequestedNetworks(req.args.requested_networks)),
+          },
+        }
+      : {};
+    await inst.save({
+      host: this.o.host,
+      node: this.o.host,
+      launched_on: this.o.host,
+      ...(computeId === undefined ? {} : { compute_id: computeId }),
+      ...record,
+    });
   }
 
   private async spawn(req: RpcRequest, inst: InstanceRecord, resume?: BuildStage): Promise<void> {
