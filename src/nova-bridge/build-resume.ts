@@ -70,15 +70,21 @@ export function interruptedStage(d: Record<string, unknown>): BuildStage | undef
 }
 
 export type ResumePlan =
-  | { uuid: string; stage: BuildStage; request: RpcRequest }
+  | {
+      uuid: string;
+      stage: BuildStage;
+      request: RpcRequest;
+      /** Attachments whose connection info Nova has: completed again (os-complete is idempotent). */
+      complete: string[];
+    }
   | { uuid: string; stage: BuildStage; instance: NovaObjectPrimitive; cannot: string };
 
 /**
  * What to do with one interrupted build (pure): the build request to run again from `stage`, or why
  * it cannot be resumed. Networks not yet allocated need the requested networks recorded at the
- * start of the build; after `networking` the ports are in the info cache. Volume attachments are
- * redone (cinder's attachment update and complete are idempotent), so their connection info is
- * dropped from the mappings.
+ * start of the build; after `networking` the ports are in the info cache. An attachment without
+ * connection info in its mapping is updated as in a fresh build; one with it is only completed again
+ * (cinder refuses a second update of an attached attachment: HTTP 500).
  */
 export function planResume(instance: NovaObjectPrimitive, stage: BuildStage, bdms: unknown): ResumePlan {
   const d = objectData(instance, 'Instance');
@@ -96,12 +102,11 @@ export function planResume(instance: NovaObjectPrimitive, stage: BuildStage, bdm
     requested = recorded;
   }
   const list = isNovaObject(bdms) ? ((bdms['nova_object.data'].objects as unknown[] | undefined) ?? []) : [];
-  const mappings = list.filter(isNovaObject).map((b) => {
-    const bd = b['nova_object.data'];
-    return typeof bd.attachment_id === 'string' && bd.attachment_id
-      ? { ...b, 'nova_object.data': { ...bd, connection_info: null } }
-      : b;
-  });
+  const mappings = list.filter(isNovaObject);
+  const complete = mappings
+    .map((b) => b['nova_object.data'])
+    .filter((bd) => typeof bd.attachment_id === 'string' && bd.attachment_id && bd.connection_info)
+    .map((bd) => String(bd.attachment_id));
   const networks = makeObject('NetworkRequestList', {
     objects: requested.map((r) =>
       makeObject(
@@ -120,6 +125,7 @@ export function planResume(instance: NovaObjectPrimitive, stage: BuildStage, bdm
       args: { instance, block_device_mapping: mappings, requested_networks: networks },
       context: adminContext(),
     },
+    complete,
   };
 }
 

@@ -136,7 +136,16 @@ export class ComputeMethods {
         continue;
       }
       this.o.log.info({ instance: uuid, stage }, 'resuming a build interrupted by a restart');
-      const p = this.build(plan.request, stage)
+      const { request, complete } = plan;
+      const p = (async () => {
+        try {
+          for (const a of complete) await this.o.cinder?.complete(a);
+        } catch (e) {
+          await new InstanceRecord(this.o.conductor, request.context, instance).fail(e as Error, this.o.host);
+          return;
+        }
+        await this.build(request, stage);
+      })()
         .catch((e: unknown) => this.o.log.error({ err: e, instance: uuid }, 'resumed build failed'))
         .finally(() => this.resuming.delete(p));
       this.resuming.add(p);

@@ -122,13 +122,14 @@ describe('planResume', () => {
     objects: [
       makeObject('BlockDeviceMapping', { volume_id: 'v1', attachment_id: 'a1', connection_info: '{"x":1}' }),
       makeObject('BlockDeviceMapping', { volume_id: 'v2', connection_info: '{"legacy":1}' }),
+      makeObject('BlockDeviceMapping', { volume_id: 'v3', attachment_id: 'a3', connection_info: null }),
     ],
   });
   it('cannot resume before networking without the recorded networks: the instance is failed', () => {
     const plan = planResume(instance({ task_state: 'networking', system_metadata: {} }), 'networking', bdms);
     expect(plan).toMatchObject({ uuid: 'i1', cannot: expect.stringContaining('requested networks') });
   });
-  it('rebuilds the request: recorded networks, attachments redone (connection info dropped)', () => {
+  it('rebuilds the request: recorded networks; attachments with connection info are only completed again', () => {
     const sm = networksToSystemMetadata([{ networkId: 'n1' }]);
     const plan = planResume(instance({ task_state: 'networking', system_metadata: sm }), 'networking', bdms);
     if ('cannot' in plan) throw new Error(plan.cannot);
@@ -136,7 +137,8 @@ describe('planResume', () => {
     const mapped = plan.request.args.block_device_mapping as {
       'nova_object.data': Record<string, unknown>;
     }[];
-    expect(mapped.map((b) => b['nova_object.data'].connection_info)).toEqual([null, '{"legacy":1}']);
+    expect(mapped.map((b) => b['nova_object.data'].connection_info)).toEqual(['{"x":1}', '{"legacy":1}', null]);
+    expect(plan.complete).toEqual(['a1']);
   });
   it('past networking needs no recorded networks (the ports are in the info cache)', () => {
     const plan = planResume(instance({ task_state: 'spawning' }), 'spawning', bdms);
