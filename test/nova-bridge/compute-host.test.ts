@@ -137,7 +137,11 @@ describe('planResume', () => {
     const mapped = plan.request.args.block_device_mapping as {
       'nova_object.data': Record<string, unknown>;
     }[];
-    expect(mapped.map((b) => b['nova_object.data'].connection_info)).toEqual(['{"x":1}', '{"legacy":1}', null]);
+    expect(mapped.map((b) => b['nova_object.data'].connection_info)).toEqual([
+      '{"x":1}',
+      '{"legacy":1}',
+      null,
+    ]);
     expect(plan.complete).toEqual(['a1']);
   });
   it('past networking needs no recorded networks (the ports are in the info cache)', () => {
