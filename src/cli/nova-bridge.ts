@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { NovaBridge } from '../nova-bridge/bridge.js';
 
 const SA_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
@@ -47,6 +50,12 @@ export function registerNovaBridge(program: Command): void {
       '--cinder-url <url>',
       'cinder v3 root without project (http://cinder:8776/v3): boot volume attachments',
     )
+    .option(
+      '--no-leader-elect',
+      'serve without the host Lease (only when nothing else can run a bridge for this host)',
+    )
+    .option('--lease-name <name>', 'the Lease of the host (default: nova-bridge-<host>)')
+    .option('--lease-duration <s>', 'seconds a standby waits for a silent holder before taking over', int, 15)
     .option('--log-level <level>', 'log level', 'info')
     .action(async (opts: Record<string, unknown>) => {
       const transportUrl = (opts.transportUrl as string | undefined) ?? process.env.TRANSPORT_URL;
@@ -54,9 +63,16 @@ export function registerNovaBridge(program: Command): void {
       const host = opts.host as string | undefined;
       if (!host) throw new Error('--host (the CpcSubset name) is required');
       // Loaded here, not at the top: only this subcommand needs the bridge (see program.ts).
-      const [k8s, { NovaBridge }, { DEFAULT_QUEUE_FLAGS }, { createLogger }] = await Promise.all([
+      const [
+        k8s,
+        { NovaBridge },
+        { hostLeaseName, serveWhileLeading },
+        { DEFAULT_QUEUE_FLAGS },
+        { createLogger },
+      ] = await Promise.all([
         import('@kubernetes/client-node'),
         import('../nova-bridge/bridge.js'),
+        import('../nova-bridge/host-lease.js'),
         import('../nova-bridge/transport.js'),
         import('../runtime/logger.js'),
       ]);
@@ -71,32 +87,54 @@ export function registerNovaBridge(program: Command): void {
       };
       const kc = new k8s.KubeConfig();
       kc.loadFromDefault();
-      const bridge = await NovaBridge.start({
-        kubeConfig: kc,
-        namespace: (opts.namespace as string | undefined) ?? defaultNamespace(),
-        host,
-        transportUrl,
-        controlExchange: opts.controlExchange as string,
-        flags: {
-          ...DEFAULT_QUEUE_FLAGS,
-          durable: opts.amqpDurableQueues === true,
-          quorum: opts.quorumQueues === true,
-          transientTtlSeconds: opts.transientQueuesTtl as number,
+      const namespace = (opts.namespace as string | undefined) ?? defaultNamespace();
+      const start = (): Promise<NovaBridge> =>
+        NovaBridge.start({
+          kubeConfig: kc,
+          namespace,
+          host,
+          transportUrl,
+          controlExchange: opts.controlExchange as string,
+          flags: {
+            ...DEFAULT_QUEUE_FLAGS,
+            durable: opts.amqpDurableQueues === true,
+            quorum: opts.quorumQueues === true,
+            transientTtlSeconds: opts.transientQueuesTtl as number,
+          },
+          servedVersion: opts.rpcVersion as string,
+          serviceVersion: opts.serviceVersion as number,
+          reportIntervalMs: (opts.reportInterval as number) * 1000,
+          seVersion: opts.seVersion as string,
+          placement: endpoint('--placement-url', opts.placementUrl),
+          neutron: endpoint('--neutron-url', opts.neutronUrl),
+          cinder: endpoint('--cinder-url', opts.cinderUrl),
+          log,
+        });
+      const shutdown = new AbortController();
+      process.once('SIGTERM', () => shutdown.abort());
+      process.once('SIGINT', () => shutdown.abort());
+      if (opts.leaderElect === false) {
+        const bridge = await start();
+        await new Promise<void>((r) => shutdown.signal.addEventListener('abort', () => r(), { once: true }));
+        await bridge.stop();
+        return;
+      }
+      // Two replicas (or a rescheduled pod next to a dying one) never serve one host twice.
+      const leaseDurationMs = (opts.leaseDuration as number) * 1000;
+      await serveWhileLeading(
+        {
+          kubeConfig: kc,
+          namespace,
+          host,
+          identity: `${process.env.POD_NAME ?? hostname()}_${randomBytes(4).toString('hex')}`,
+          leaseName: (opts.leaseName as string | undefined) ?? hostLeaseName(host),
+          leaseDurationMs,
+          renewDeadlineMs: Math.round((leaseDurationMs * 2) / 3),
+          retryPeriodMs: Math.max(200, Math.round(leaseDurationMs / 7.5)),
+          start,
+          log,
         },
-        servedVersion: opts.rpcVersion as string,
-        serviceVersion: opts.serviceVersion as number,
-        reportIntervalMs: (opts.reportInterval as number) * 1000,
-        seVersion: opts.seVersion as string,
-        placement: endpoint('--placement-url', opts.placementUrl),
-        neutron: endpoint('--neutron-url', opts.neutronUrl),
-        cinder: endpoint('--cinder-url', opts.cinderUrl),
-        log,
-      });
-      await new Promise<void>((resolve) => {
-        const stop = (): void => resolve();
-        process.once('SIGTERM', stop);
-        process.once('SIGINT', stop);
-      });
-      await bridge.stop();
+        shutdown.signal,
+      );
     });
 }

@@ -6,6 +6,7 @@ import { ComputeServer } from './compute-server.js';
 import { ConductorClient } from './conductor-client.js';
 import { HmcConsoleOutput } from './console-output.js';
 import { CrStore } from './cr-store.js';
+import { PooledKubeConfig } from '../runtime/pooled-kubeconfig.js';
 import type { ServiceEndpoint } from './openstack-http.js';
 import { PlacementClient } from './placement.js';
 import { NeutronClient } from './neutron.js';
@@ -43,15 +44,18 @@ export class NovaBridge {
     private readonly server: ComputeServer,
     private readonly service: ServiceReporter,
     private readonly consoleOutput: HmcConsoleOutput,
+    private readonly methods: ComputeMethods,
   ) {}
 
   /** Connects, registers the service and starts consuming compute RPC. */
   static async start(o: NovaBridgeOptions): Promise<NovaBridge> {
     const log = o.log.child({ component: 'nova-bridge', host: o.host });
-    const store = new CrStore(o.kubeConfig, o.namespace, o.host, log);
+    // Keep-alive connections for every API call (client-node 1.4 opens one per request otherwise).
+    const kubeConfig = PooledKubeConfig.from(o.kubeConfig);
+    const store = new CrStore(kubeConfig, o.namespace, o.host, log);
     await store.start();
     const consoleOutput = new HmcConsoleOutput({
-      kubeConfig: o.kubeConfig,
+      kubeConfig,
       getSubset: () => store.getSubset(),
       log,
     });
@@ -100,10 +104,10 @@ export class NovaBridge {
         log,
       });
       await service.start();
-      await methods.failInterruptedBuilds();
+      await methods.resumeInterruptedBuilds();
       await transport.serve(COMPUTE_TOPIC, o.host, (req) => void server.handle(req));
       log.info('serving compute RPC');
-      return new NovaBridge(transport, store, server, service, consoleOutput);
+      return new NovaBridge(transport, store, server, service, consoleOutput, methods);
     } catch (e) {
       await transport?.close();
       await store.stop();
@@ -111,11 +115,14 @@ export class NovaBridge {
     }
   }
 
+  /** Stops serving; builds in progress are left to be resumed by the next bridge of the host. */
   async stop(): Promise<void> {
+    const resumed = this.methods.stop();
     await this.service.stop();
     await this.transport.close();
     await this.store.stop();
     await this.server.drain();
+    await resumed;
     await this.consoleOutput.close();
   }
 }

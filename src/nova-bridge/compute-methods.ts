@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { CpcSubset } from '../crds/cpcsubset.js';
 import type { Partition } from '../crds/partition.js';
-import type { RpcRequest } from './codec.js';
+import { isRecord, type RpcRequest } from './codec.js';
 import type { ComputeMethod } from './compute-server.js';
 import type { ConductorClient } from './conductor-client.js';
 import { consoleNotAvailable, type ConsoleOutputSource } from './console-output.js';
@@ -40,6 +40,14 @@ import {
 import { fcConnector, type CinderClient } from './cinder.js';
 import type { NeutronClient, NetworkInfoVif } from './neutron.js';
 import type { PlacementClient } from './placement.js';
+import {
+  blockDeviceMappings,
+  findInterruptedBuilds,
+  networksToSystemMetadata,
+  planResume,
+  resumedPast,
+  type BuildStage,
+} from './build-resume.js';
 
 export interface ComputeMethodsOptions {
   store: CrStore;
@@ -88,6 +96,8 @@ function instanceNotFound(uuid: string): RpcFailure {
 
 export class ComputeMethods {
   private readonly busy = new Set<string>();
+  private readonly resuming = new Set<Promise<unknown>>();
+  private stopping = false;
 
   constructor(private readonly o: ComputeMethodsOptions) {}
 
@@ -107,29 +117,55 @@ export class ComputeMethods {
   }
 
   /**
-   * At start, as nova-compute's init_host: an instance of this host still building (the bridge was
-   * stopped or killed mid-build; the cast was acked, so it is never redelivered) is set to ERROR
-   * with a fault, so that it can be deleted (which removes its CRs) or rebuilt, never left spawning.
-   * Returns the uuids so failed.
+   * At start (nova-compute's init_host fails such builds): every instance of this host whose build
+   * was interrupted (the bridge was killed or lost its lease mid-build; the acked cast is never
+   * redelivered) is built on from its task state in the background; one that cannot be resumed is
+   * set to ERROR with a fault, never left building. Returns the uuids resumed and failed.
    */
-  async failInterruptedBuilds(): Promise<string[]> {
-    const ctx = adminContext();
-    const list = await this.o.conductor.objectClassAction(ctx, 'InstanceList', 'get_by_host', [this.o.host]);
+  async resumeInterruptedBuilds(): Promise<{ resumed: string[]; failed: string[] }> {
+    const resumed: string[] = [];
     const failed: string[] = [];
-    const items = isNovaObject(list)
-      ? ((list['nova_object.data'].objects as unknown[] | undefined) ?? [])
-      : [];
-    for (const item of items) {
-      if (!isNovaObject(item) || !interruptedBuild(objectData(item))) continue;
-      const inst = new InstanceRecord(this.o.conductor, ctx, item);
-      await inst.fail(
-        new Error('the compute host (dpm-operator Nova bridge) restarted during the build'),
-        this.o.host,
-      );
-      this.o.log.warn({ instance: inst.uuid }, 'build interrupted by a restart: instance set to ERROR');
-      failed.push(inst.uuid);
+    for (const { instance, stage } of await findInterruptedBuilds(this.o.conductor, this.o.host)) {
+      const uuid = String(objectData(instance).uuid);
+      let plan;
+      try {
+        plan = planResume(instance, stage, await blockDeviceMappings(this.o.conductor, uuid));
+      } catch (e) {
+        plan = { uuid, stage, instance, cannot: e instanceof Error ? e.message : String(e) };
+      }
+      if ('cannot' in plan) {
+        const inst = new InstanceRecord(this.o.conductor, adminContext(), plan.instance);
+        await inst.fail(
+          new Error(`the compute host (dpm-operator Nova bridge) restarted during the build: ${plan.cannot}`),
+          this.o.host,
+        );
+        this.o.log.warn({ instance: uuid, stage }, `interrupted build not resumable (${plan.cannot}): ERROR`);
+        failed.push(uuid);
+        continue;
+      }
+      this.o.log.info({ instance: uuid, stage }, 'resuming a build interrupted by a restart');
+      const { request, complete } = plan;
+      const p = (async () => {
+        try {
+          for (const a of complete) await this.o.cinder?.complete(a);
+        } catch (e) {
+          await new InstanceRecord(this.o.conductor, request.context, instance).fail(e as Error, this.o.host);
+          return;
+        }
+        await this.build(request, stage);
+      })()
+        .catch((e: unknown) => this.o.log.error({ err: e, instance: uuid }, 'resumed build failed'))
+        .finally(() => this.resuming.delete(p));
+      this.resuming.add(p);
+      resumed.push(uuid);
     }
-    return failed;
+    return { resumed, failed };
+  }
+
+  /** Stops: builds in progress are left as they are (the next holder of the host resumes them). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.allSettled([...this.resuming]);
   }
 
   /** set_host_enabled (call): Service.disabled as libvirt's driver does; answers nova-api's os-hosts. */
@@ -167,7 +203,7 @@ export class ComputeMethods {
    * WWPNs, cinder attachment) -> spawning (boot target or volume fulfillment, Active) -> active.
    * Idempotent: an instance whose Partition exists is not built again.
    */
-  private async build(req: RpcRequest): Promise<null> {
+  private async build(req: RpcRequest, resume?: BuildStage): Promise<null> {
     const inst = this.record(req);
     const uuid = inst.uuid;
     const log = this.o.log.child({ instance: uuid });
@@ -177,20 +213,16 @@ export class ComputeMethods {
     }
     this.busy.add(uuid);
     try {
-      if (await this.o.store.getPartition(uuid)) {
+      if (!resume && (await this.o.store.getPartition(uuid))) {
         log.info('build redelivered: the partition exists already, nothing created');
         return null;
       }
-      await inst.save({ vm_state: VM_STATE.BUILDING, task_state: null }, [TASK_STATE.SCHEDULING, null]);
-      const computeId = this.o.computeNodeId?.();
-      await inst.save({
-        host: this.o.host,
-        node: this.o.host,
-        launched_on: this.o.host,
-        ...(computeId === undefined ? {} : { compute_id: computeId }),
-      });
+      if (!resumedPast(resume, 'networking'))
+        await inst.save({ vm_state: VM_STATE.BUILDING, task_state: null }, [TASK_STATE.SCHEDULING, null]);
       try {
-        await this.spawn(req, inst);
+        // Inside the try: an instance that cannot take the host fails (ERROR), never stays building.
+        if (!resumedPast(resume, 'networking')) await this.takeInstance(req, inst);
+        await this.spawn(req, inst, resume);
         await inst.save(
           {
             vm_state: VM_STATE.ACTIVE,
@@ -202,7 +234,7 @@ export class ComputeMethods {
         );
         log.info('instance active');
       } catch (e) {
-        if (isUnexpectedTaskState(e)) throw e;
+        if (isUnexpectedTaskState(e) || this.stopping) throw e;
         log.error({ err: e }, 'build failed');
         await inst.fail(e as Error, this.o.host);
       }
@@ -216,17 +248,42 @@ export class ComputeMethods {
     return null;
   }
 
-  private async spawn(req: RpcRequest, inst: InstanceRecord): Promise<void> {
+  /** Instance.save of the host and node, with the requested networks recorded for a resume. */
+  private async takeInstance(req: RpcRequest, inst: InstanceRecord): Promise<void> {
+    const computeId = this.o.computeNodeId?.();
+    // The requested networks go into system_metadata with the host: a build interrupted from
+    // here on is found by host and can be resumed (see build-resume.ts).
+    const sysmeta = objectData(req.args.instance).system_metadata;
+    const record = isRecord(sysmeta)
+      ? {
+          system_metadata: {
+            ...sysmeta,
+            ...networksToSystemMetadata(readRequestedNetworks(req.args.requested_networks)),
+          },
+        }
+      : {};
+    await inst.save({
+      host: this.o.host,
+      node: this.o.host,
+      launched_on: this.o.host,
+      ...(computeId === undefined ? {} : { compute_id: computeId }),
+      ...record,
+    });
+  }
+
+  private async spawn(req: RpcRequest, inst: InstanceRecord, resume?: BuildStage): Promise<void> {
     const uuid = inst.uuid;
     const instance = readInstance(req.args.instance);
     let bdms = readBlockDeviceMappings(req.args.block_device_mapping);
     const subset = subsetView(await this.o.store.getSubset());
 
-    await inst.save({ task_state: TASK_STATE.NETWORKING }, [null]);
-    const network = await this.allocateNetworks(req, inst);
-    if (network) instance.vifs = readNetworkInfo(JSON.stringify(network));
-
-    await inst.save({ task_state: TASK_STATE.BLOCK_DEVICE_MAPPING }, TASK_STATE.NETWORKING);
+    // A resumed build skips the task states it reached; past networking its ports are in the info cache.
+    if (!resumedPast(resume, 'block_device_mapping')) {
+      if (!resumedPast(resume, 'networking')) await inst.save({ task_state: TASK_STATE.NETWORKING }, [null]);
+      const network = await this.allocateNetworks(req, inst);
+      if (network) instance.vifs = readNetworkInfo(JSON.stringify(network));
+      await inst.save({ task_state: TASK_STATE.BLOCK_DEVICE_MAPPING }, TASK_STATE.NETWORKING);
+    }
     const desired = translateBuild({ instance, bdms, subset });
     const timeout = this.o.buildTimeoutMs ?? 600_000;
     if (desired.storageGroup) {
@@ -264,7 +321,8 @@ export class ComputeMethods {
     const open = attachmentToComplete(bdms);
     if (open) bdms = await this.attachVolume(req, inst, bdms, open, Object.values(wwpns));
 
-    await inst.save({ task_state: TASK_STATE.SPAWNING }, TASK_STATE.BLOCK_DEVICE_MAPPING);
+    if (!resumedPast(resume, 'spawning'))
+      await inst.save({ task_state: TASK_STATE.SPAWNING }, TASK_STATE.BLOCK_DEVICE_MAPPING);
     // The boot target comes from the volume's connection info (initiator_target_map) and the HBAs' WWPNs.
     const booting = translateBuild({ instance, bdms, subset, hbaWwpns: wwpns });
     if (booting.bootPending) throw new TranslateError('InvalidRequest', 'HBA WWPNs not available');
@@ -442,20 +500,6 @@ export class ComputeMethods {
     const tail = req.args.tail_length;
     return this.o.console.read(p, typeof tail === 'number' && Number.isInteger(tail) ? tail : undefined);
   }
-}
-
-/** nova-compute's rule (ComputeManager._init_instance): building, or a build task state. */
-export function interruptedBuild(d: Record<string, unknown>): boolean {
-  if (d.deleted === true) return false;
-  return (
-    d.vm_state === VM_STATE.BUILDING ||
-    [
-      TASK_STATE.SCHEDULING,
-      TASK_STATE.NETWORKING,
-      TASK_STATE.BLOCK_DEVICE_MAPPING,
-      TASK_STATE.SPAWNING,
-    ].includes(d.task_state as never)
-  );
 }
 
 /** NotImplementedError (a builtin nova-api maps to 501 "not implemented"). */

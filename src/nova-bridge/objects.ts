@@ -26,6 +26,7 @@ export const OBJECT_VERSIONS: Readonly<Record<string, string>> = {
   InstanceInfoCache: '1.5',
   Flavor: '1.2',
   BlockDeviceMapping: '1.21',
+  BlockDeviceMappingList: '1.18',
 };
 
 export function isNovaObject(v: unknown): v is NovaObjectPrimitive {

@@ -315,7 +315,7 @@ describe('value sets', () => {
     expect(args).toContain(`--leader-election-namespace=${NS}`);
   });
 
-  it('novaBridge: one single-replica StatefulSet per CpcSubset, headless Service, own RBAC and Secret', async () => {
+  it('novaBridge: one StatefulSet per CpcSubset (1 replica by default), headless Service, own RBAC and Secret', async () => {
     const objects = await renderChart(valueSets.novaBridge!, 'lab', NS);
     const sets = objects.filter((o) => o.kind === 'StatefulSet') as Workload[];
     expect(sets.map((s) => s.metadata.name)).toEqual([
@@ -350,12 +350,31 @@ describe('value sets', () => {
     };
     expect(secret.stringData).toEqual({ transport_url: 'rabbit://nova:pw@rabbit.openstack:5672/' });
     expect((findOne(objects, 'Role', 'lab-dpm-operator-nova-bridge') as Rbac).rules).toEqual(
-      novaBridgeRules('lab-dpm-operator-hmc'),
+      novaBridgeRules('lab-dpm-operator-hmc', ['cpca-prod', 'cpcb-test']),
     );
     expect((findOne(objects, 'RoleBinding', 'lab-dpm-operator-nova-bridge') as Rbac).subjects).toEqual([
       { kind: 'ServiceAccount', name: 'lab-dpm-operator-nova-bridge', namespace: NS },
     ]);
     findOne(objects, 'ServiceAccount', 'lab-dpm-operator-nova-bridge');
+  });
+
+  it('novaBridge.replicas 2: two pods per host started together (the host Lease picks the one serving)', async () => {
+    const objects = await renderChart(
+      {
+        ...hmcValues,
+        novaBridge: { enabled: true, transportUrl: 'rabbit://nova:pw@rabbit:5672/', replicas: 2 },
+      },
+      'lab',
+      NS,
+    );
+    const sets = objects.filter((o) => o.kind === 'StatefulSet') as (Workload & {
+      spec: { podManagementPolicy?: string };
+    })[];
+    expect(sets).toHaveLength(2);
+    for (const s of sets) {
+      expect(s.spec.replicas).toBe(2);
+      expect(s.spec.podManagementPolicy).toBe('Parallel');
+    }
   });
 
   it('existingSecret: no Secrets rendered; the CpcSubsets and the bridge use the given ones', async () => {
@@ -574,6 +593,11 @@ describe('values.schema.json rejects bad values with a message naming the value'
       ["at '/cpcSubsets/0/storageAdapterPorts/0/port'"],
     ],
     ['a misspelt top-level key', { replicas: 3 }, ["additional properties 'replicas' not allowed"]],
+    [
+      'no Nova bridge replica',
+      { ...hmcValues, novaBridge: { enabled: true, transportUrl: 'rabbit://x', replicas: 0 } },
+      ["at '/novaBridge/replicas'", 'minimum'],
+    ],
     [
       'the Nova bridge without a transport URL',
       { ...hmcValues, novaBridge: { enabled: true } },

@@ -35,15 +35,25 @@ export const sessionLedgerRules = (secretName: string) => [
   { apiGroups: [''], resources: ['secrets'], resourceNames: [secretName], verbs: ['get', 'patch'] },
 ];
 
-/** The Nova bridge: its CRs, and the release's HMC credentials Secret by name (console output). */
-export const novaBridgeRules = (hmcSecretName: string) => [
+/**
+ * The Nova bridge: its CRs, the release's HMC credentials Secret by name (console output), and the
+ * Lease of each host it serves (create; get and update by name).
+ */
+export const novaBridgeRules = (hmcSecretName: string, hosts: string[]) => [
   {
     apiGroups: ['dpm.operator.dev'],
-    resources: ['partitions', 'partitionnics', 'partitionhbas'],
+    resources: ['partitions', 'partitionnics', 'partitionhbas', 'storagegroups'],
     verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
   },
   { apiGroups: ['dpm.operator.dev'], resources: ['cpcsubsets'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [''], resources: ['secrets'], resourceNames: [hmcSecretName], verbs: ['get'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+  {
+    apiGroups: ['coordination.k8s.io'],
+    resources: ['leases'],
+    resourceNames: hosts.map((h) => `nova-bridge-${h}`),
+    verbs: ['get', 'update'],
+  },
 ];

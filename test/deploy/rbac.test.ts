@@ -322,9 +322,50 @@ describe('Nova bridge RBAC', () => {
       { verb: 'delete', group: G, resource: 'cpcsubsets', namespace: ns },
       { verb: 'patch', group: G, resource: 'partitions', subresource: 'status', namespace: ns },
       { verb: 'create', group: G, resource: 'partitions', namespace: other },
-      { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: ns },
       { verb: 'create', resource: 'pods', namespace: ns },
     ]);
+  });
+
+  it('holds the Lease of each host it serves: create, get and update by name; nothing else on Leases', async () => {
+    const lease = 'nova-bridge-cpca-prod';
+    await expectAllowed(bridge, [
+      { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: ns },
+      ...['get', 'update'].flatMap((verb) =>
+        ['nova-bridge-cpca-prod', 'nova-bridge-cpcb-test'].map((name) => ({
+          verb,
+          group: 'coordination.k8s.io',
+          resource: 'leases',
+          namespace: ns,
+          name,
+        })),
+      ),
+    ]);
+    await expectDenied(bridge, [
+      {
+        verb: 'get',
+        group: 'coordination.k8s.io',
+        resource: 'leases',
+        namespace: ns,
+        name: 'nb-dpm-operator',
+      },
+      { verb: 'update', group: 'coordination.k8s.io', resource: 'leases', namespace: ns, name: 'other' },
+      { verb: 'delete', group: 'coordination.k8s.io', resource: 'leases', namespace: ns, name: lease },
+      { verb: 'patch', group: 'coordination.k8s.io', resource: 'leases', namespace: ns, name: lease },
+      { verb: 'list', group: 'coordination.k8s.io', resource: 'leases', namespace: ns },
+      { verb: 'watch', group: 'coordination.k8s.io', resource: 'leases', namespace: ns },
+      { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: other },
+      { verb: 'get', group: 'coordination.k8s.io', resource: 'leases', namespace: other, name: lease },
+    ]);
+    // A real hand-over with the bridge's token: create, read, renew.
+    const coord = bridge.makeApiClient(k8s.CoordinationV1Api);
+    await coord.createNamespacedLease({
+      namespace: ns,
+      body: { metadata: { name: lease }, spec: { holderIdentity: 'nb-0', leaseDurationSeconds: 15 } },
+    });
+    const got = await coord.readNamespacedLease({ name: lease, namespace: ns });
+    got.spec!.holderIdentity = 'nb-1';
+    expect(await code(coord.replaceNamespacedLease({ name: lease, namespace: ns, body: got }))).toBe(200);
+    expect(await code(coord.deleteNamespacedLease({ name: lease, namespace: ns }))).toBe(403);
   });
 
   it('a real create and delete of a Partition with the bridge token', async () => {

@@ -1,7 +1,12 @@
 // The compute-host rules of the bridge (pure): placement inventory of a subset, cinder's connection
 // info as nova nests it, requested networks, and which instances a restart leaves as failed builds.
 import { nestConnectionInfo, fcConnector } from '../../src/nova-bridge/cinder.js';
-import { interruptedBuild } from '../../src/nova-bridge/compute-methods.js';
+import {
+  interruptedStage,
+  networksFromSystemMetadata,
+  networksToSystemMetadata,
+  planResume,
+} from '../../src/nova-bridge/build-resume.js';
 import { makeObject, readRequestedNetworks } from '../../src/nova-bridge/objects.js';
 import { providerInventory } from '../../src/nova-bridge/placement.js';
 
@@ -75,15 +80,72 @@ describe('readRequestedNetworks', () => {
   });
 });
 
-describe('interruptedBuild (nova-compute init_host rule)', () => {
+describe('interruptedStage (which builds a restarted bridge continues, and where)', () => {
   it.each([
-    [{ vm_state: 'building', task_state: 'spawning' }, true],
-    [{ vm_state: 'building', task_state: null }, true],
-    [{ vm_state: 'active', task_state: 'networking' }, true],
-    [{ vm_state: 'active', task_state: null }, false],
-    [{ vm_state: 'stopped', task_state: 'powering-on' }, false],
-    [{ vm_state: 'building', task_state: 'spawning', deleted: true }, false],
+    [{ vm_state: 'building', task_state: 'spawning' }, 'spawning'],
+    [{ vm_state: 'building', task_state: 'block_device_mapping' }, 'block_device_mapping'],
+    [{ vm_state: 'building', task_state: 'networking' }, 'networking'],
+    [{ vm_state: 'building', task_state: null }, 'start'],
+    [{ vm_state: 'building', task_state: 'scheduling' }, 'start'],
+    [{ vm_state: 'building', task_state: 'deleting' }, undefined],
+    [{ vm_state: 'active', task_state: null }, undefined],
+    [{ vm_state: 'stopped', task_state: 'powering-on' }, undefined],
+    [{ vm_state: 'building', task_state: 'spawning', deleted: true }, undefined],
   ])('%j -> %s', (d, want) => {
-    expect(interruptedBuild(d)).toBe(want);
+    expect(interruptedStage(d)).toBe(want);
+  });
+});
+
+describe('requested networks recorded in system_metadata', () => {
+  it('round-trips networks and ports, one entry per request (255-character values)', () => {
+    const reqs = [{ networkId: 'n1' }, { portId: 'p1' }];
+    const sm = networksToSystemMetadata(reqs);
+    expect(sm).toEqual({
+      dpm_requested_networks: '2',
+      dpm_requested_network_0: 'network:n1',
+      dpm_requested_network_1: 'port:p1',
+    });
+    expect(networksFromSystemMetadata({ image_min_ram: '0', ...sm })).toEqual(reqs);
+    expect(networksFromSystemMetadata(networksToSystemMetadata([]))).toEqual([]);
+  });
+  it('is undefined when nothing (or something broken) was recorded', () => {
+    expect(networksFromSystemMetadata({ image_min_ram: '0' })).toBeUndefined();
+    expect(networksFromSystemMetadata({ dpm_requested_networks: '1' })).toBeUndefined();
+    expect(networksFromSystemMetadata(undefined)).toBeUndefined();
+  });
+});
+
+describe('planResume', () => {
+  const instance = (d: Record<string, unknown>) =>
+    makeObject('Instance', { uuid: 'i1', vm_state: 'building', ...d });
+  const bdms = makeObject('BlockDeviceMappingList', {
+    objects: [
+      makeObject('BlockDeviceMapping', { volume_id: 'v1', attachment_id: 'a1', connection_info: '{"x":1}' }),
+      makeObject('BlockDeviceMapping', { volume_id: 'v2', connection_info: '{"legacy":1}' }),
+      makeObject('BlockDeviceMapping', { volume_id: 'v3', attachment_id: 'a3', connection_info: null }),
+    ],
+  });
+  it('cannot resume before networking without the recorded networks: the instance is failed', () => {
+    const plan = planResume(instance({ task_state: 'networking', system_metadata: {} }), 'networking', bdms);
+    expect(plan).toMatchObject({ uuid: 'i1', cannot: expect.stringContaining('requested networks') });
+  });
+  it('rebuilds the request: recorded networks; attachments with connection info are only completed again', () => {
+    const sm = networksToSystemMetadata([{ networkId: 'n1' }]);
+    const plan = planResume(instance({ task_state: 'networking', system_metadata: sm }), 'networking', bdms);
+    if ('cannot' in plan) throw new Error(plan.cannot);
+    expect(readRequestedNetworks(plan.request.args.requested_networks)).toEqual([{ networkId: 'n1' }]);
+    const mapped = plan.request.args.block_device_mapping as {
+      'nova_object.data': Record<string, unknown>;
+    }[];
+    expect(mapped.map((b) => b['nova_object.data'].connection_info)).toEqual([
+      '{"x":1}',
+      '{"legacy":1}',
+      null,
+    ]);
+    expect(plan.complete).toEqual(['a1']);
+  });
+  it('past networking needs no recorded networks (the ports are in the info cache)', () => {
+    const plan = planResume(instance({ task_state: 'spawning' }), 'spawning', bdms);
+    expect('cannot' in plan).toBe(false);
   });
 });

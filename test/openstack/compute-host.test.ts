@@ -91,6 +91,7 @@ describe('Nova bridge as a compute host of a real OpenStack control plane', () =
       namespace: env.ns,
       host: HOST,
       transportUrl: rabbit.transportUrl,
+      flags: os.queueFlags, // as the control plane's [oslo_messaging_rabbit]
       reportIntervalMs: 10_000, // nova's report_interval: fewer writes to the shared SQLite files
       buildTimeoutMs: 120_000,
       powerTimeoutMs: 120_000,

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { freePort, spawnTied } from '../../src/devenv/control-plane.js';
+import { DEFAULT_QUEUE_FLAGS, type QueueFlags } from '../../src/nova-bridge/transport.js';
 
 export type OpenStackService = 'placement' | 'nova' | 'cinder' | 'neutron';
 
@@ -17,6 +18,10 @@ export interface RunningOpenStack {
   cinderUrl: string;
   neutronUrl: string;
   novaVenv: string;
+  /** The services' RabbitMQ queue flags (quorum queues by default): a compute host must use the same. */
+  queueFlags: QueueFlags;
+  /** `dpm-operator nova-bridge` arguments for the same flags. */
+  queueArgs: string[];
   /** Milliseconds from spawn to ready (venvs, databases, processes). */
   startMs: number;
   log(service: string): string;
@@ -70,6 +75,8 @@ export async function startOpenStack(opts: {
     cinderUrl: e.OS_CINDER_URL!,
     neutronUrl: e.OS_NEUTRON_URL!,
     novaVenv: e.NOVA_VENV!,
+    queueFlags: { ...DEFAULT_QUEUE_FLAGS, quorum: e.OS_RABBIT_QUORUM === 'true' },
+    queueArgs: e.OS_RABBIT_QUORUM === 'true' ? ['--quorum-queues'] : [],
     startMs,
     log: (service) => tail(join(dir, 'run', 'log', `${service}.log`)),
     async stop() {

@@ -2,7 +2,8 @@
 # No keystone: nova, cinder and neutron run their keystone pipeline with dpm_openstack.noauth in
 # place of authtoken (token `user:project`); placement uses its own noauth2; nova reaches placement,
 # neutron and cinder with keystoneauth's admin_token plugin and sends a service token.
-# Reads TRANSPORT_URL, OS_*_PORT, DPM_VSWITCH_MAPPINGS and the *_VENV variables.
+# Reads TRANSPORT_URL, OS_*_PORT, OS_RABBIT_QUORUM (default true), DPM_VSWITCH_MAPPINGS and the
+# *_VENV variables.
 
 # The token every client of this control plane uses (user admin, project admin).
 OS_TOKEN="admin:admin"
@@ -16,6 +17,11 @@ noauth_paste() {
 
 write_configs() { # <dir>
   local d="$1"
+  # Quorum queues (durable, as kolla-ansible and openstack-helm deploy them today): the topic queues
+  # and their bindings outlive a broker restart, so a cast published before its consumer has
+  # reconnected waits in its queue instead of being routed nowhere (transient queues vanish with
+  # the broker and oslo's casts are not mandatory). The Nova bridge must use the same (--quorum-queues).
+  RABBIT_QUORUM="${OS_RABBIT_QUORUM:-true}"
   local pl="${OS_PLACEMENT_PORT:-1}" no="${OS_NOVA_PORT:-1}" ci="${OS_CINDER_PORT:-1}" ne="${OS_NEUTRON_PORT:-1}"
   mkdir -p "$d/etc/placement" "$d/etc/nova" "$d/etc/cinder" "$d/etc/neutron"
 
@@ -71,6 +77,8 @@ compute = auto
 lock_path = $d/state/lock
 [oslo_messaging_notifications]
 driver = noop
+[oslo_messaging_rabbit]
+rabbit_quorum_queue = $RABBIT_QUORUM
 CONF
 
   if [ -n "${CINDER_VENV:-}" ]; then
@@ -100,6 +108,8 @@ backend_url = file://$d/state/lock
 lock_path = $d/state/lock
 [oslo_messaging_notifications]
 driver = noop
+[oslo_messaging_rabbit]
+rabbit_quorum_queue = $RABBIT_QUORUM
 CONF
   fi
 
@@ -134,6 +144,8 @@ physical_network_vswitch_mappings = ${DPM_VSWITCH_MAPPINGS:-}
 lock_path = $d/state/lock
 [oslo_messaging_notifications]
 driver = noop
+[oslo_messaging_rabbit]
+rabbit_quorum_queue = $RABBIT_QUORUM
 CONF
   fi
 }
@@ -146,5 +158,6 @@ OS_NOVA_URL=http://127.0.0.1:${OS_NOVA_PORT:-}/v2.1
 OS_CINDER_URL=http://127.0.0.1:${OS_CINDER_PORT:-}/v3
 OS_NEUTRON_URL=http://127.0.0.1:${OS_NEUTRON_PORT:-}
 NOVA_VENV=$NOVA_VENV
+OS_RABBIT_QUORUM=${OS_RABBIT_QUORUM:-true}
 ENV
 }

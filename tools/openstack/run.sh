@@ -10,6 +10,8 @@
 #   OS_PLACEMENT_PORT, OS_NOVA_PORT, OS_CINDER_PORT, OS_NEUTRON_PORT   (required for the services run)
 #   OS_SERVICES        services to run (default: "placement nova cinder neutron")
 #   DPM_VSWITCH_MAPPINGS  <physnet>:<vswitch object-id>[,...] for the DPM mechanism driver
+#   OS_RABBIT_QUORUM   true (default) or false: [oslo_messaging_rabbit] rabbit_quorum_queue of every
+#                      service (a compute host must declare its queues alike: nova-bridge --quorum-queues)
 #   OS_PARENT_PID      stop everything when this process is gone (default: our parent)
 #
 # When every service answers, writes <dir>/endpoints.env (URLs, token) and then <dir>/ready.
