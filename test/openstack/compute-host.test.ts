@@ -301,6 +301,7 @@ describe('Nova bridge as a compute host of a real OpenStack control plane', () =
         namespace: env16.ns,
         host: HOST_Z16,
         transportUrl: rabbit.transportUrl,
+        flags: os.queueFlags,
         reportIntervalMs: 10_000,
         buildTimeoutMs: 120_000,
         powerTimeoutMs: 120_000,
