@@ -58,11 +58,14 @@ export async function startBenchOperator(opts: {
   stompPort: number;
   concurrency: number;
   logFile: string;
+  /** Write a V8 CPU profile (.cpuprofile) of the operator into this directory when it exits. */
+  cpuProfDir?: string;
 }): Promise<BenchOperator> {
   const metricsPort = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
       opts.cli,
       'run',
       `--kubeconfig=${opts.kubeconfigPath}`,

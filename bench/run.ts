@@ -7,6 +7,7 @@
 //   --cap-min 12        stop waiting for all-Active (the rest is projected from the measured rate)
 //   --steady-s 60       steady-state window               --idle 5000      Partition CRs of the memory phase (0: skip)
 //   --concurrency 4     operator --concurrency            --out bench      where report.{json,md} go
+//   --cpu-prof DIR      write a V8 CPU profile of each scale run's operator into DIR (open in Chrome DevTools)
 //   --render            only re-render report.md from report.json (e.g. after adding "notes" to it)
 // Never part of `npm test`. Writes bench/report.json and bench/report.md.
 import * as k8s from '@kubernetes/client-node';
@@ -36,6 +37,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     out: { type: 'string', default: 'bench' },
     render: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
   },
 });
 const num = (v: string | undefined, flag: string): number => {
@@ -88,7 +90,8 @@ async function main(): Promise<void> {
     for (const n of ns) {
       for (const path of paths as BenchPath[]) {
         log(`scale run ${path} n=${n}`);
-        scale.push(await runScale(cli, kc, cp.kubeconfigPath, work, { ...common, n, path }, log));
+        const cpuProfDir = values['cpu-prof'];
+        scale.push(await runScale(cli, kc, cp.kubeconfigPath, work, { ...common, n, path, cpuProfDir }, log));
       }
     }
     if (idleCrs > 0) {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Partition } from '../src/crds/index.js';
 import { startSimulator } from '../src/hmc-simulator/index.js';
 import { createAll } from './apply.js';
+import { kubeWrites, writesBetween, type WriteCounts } from './kube-writes.js';
 import { startBenchOperator, type ProcSample } from './operator-process.js';
 import { PARTITIONS_PER_CPC, benchCpcs, benchSeed } from './seed.js';
 import { cpcSubset, partitionObjects, type BenchPath } from './workload.js';
@@ -28,6 +29,8 @@ export interface ScaleOptions {
   readonly minChain: number;
   /** Requests the operator keeps in flight per HMC (src/hmc/session.ts maxConcurrency default). */
   readonly hmcConcurrency: number;
+  /** Write a V8 CPU profile of the operator into this directory (bench --cpu-prof). */
+  readonly cpuProfDir?: string;
 }
 
 export interface ScaleResult {
@@ -51,6 +54,10 @@ export interface ScaleResult {
   steadyRequestsPerPartitionHour: number;
   operator: ProcSample & { cpuSecondsDuringRun: number };
   routes: Record<string, { count: number; errors: number }>;
+  /** API server writes from the apply until all-Active, by `VERB resource[/subresource]` (its /metrics). */
+  kubeWrites?: WriteCounts;
+  /** The operator's share of them (all but the benchmark's own creates) per Active partition. */
+  kubeWritesPerPartition?: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -113,6 +120,7 @@ export async function runScale(
     stompPort: sim.stompPort,
     concurrency: o.concurrency,
     logFile: join(workDir, `operator-${tag}.log`),
+    cpuProfDir: o.cpuProfDir,
   });
   try {
     await op.ready(120_000);
@@ -133,6 +141,7 @@ export async function runScale(
       const k = Math.floor(i / perCpc);
       return partitionObjects(i, k, cpcs[k]!, o.path);
     }).flat();
+    const writes0 = await kubeWrites(kc);
     const t0 = Date.now();
     await createAll(kc, objs, ns);
     const applyMs = Date.now() - t0;
@@ -155,6 +164,9 @@ export async function runScale(
     const done = active === o.n;
     const applyStats = await sim.admin.stats();
     const runSample = await op.sample();
+    const writes = writesBetween(writes0, await kubeWrites(kc));
+    const ownCreates = objs.length;
+    const operatorWrites = Object.values(writes).reduce((a, b) => a + b, 0) - ownCreates;
     const bound = lowerBoundMs(o);
     // Past the cap: project the rest at the rate measured after the first Active partition.
     const projectedWall =
@@ -185,6 +197,8 @@ export async function runScale(
       steadyRequestsPerPartitionHour: +(steady.total / Math.max(1, active) / hours).toFixed(2),
       operator: { ...runSample, cpuSecondsDuringRun: +(runSample.cpuSeconds - cpu0).toFixed(1) },
       routes: applyStats.routes,
+      kubeWrites: writes,
+      kubeWritesPerPartition: +(operatorWrites / Math.max(1, active)).toFixed(1),
     };
   } finally {
     await op.stop();
