@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { EventRecorder } from '../runtime/events.js';
 import { HealthServer } from '../runtime/health.js';
+import { reuseConnections } from '../runtime/kube-agent.js';
 import { LeaderElector } from '../runtime/leader-election.js';
 import { SecretSessionLedger } from '../runtime/session-ledger.js';
 import { createMetrics } from '../runtime/metrics.js';
@@ -53,6 +54,7 @@ export function eventSink(rec: EventRecorder): EventSink {
 
 export async function startOperator(opts: OperatorOptions): Promise<RunningOperator> {
   const { log } = opts;
+  reuseConnections(opts.kubeConfig); // one keep-alive agent instead of a TLS handshake per API call
   const identity = `${process.env.POD_NAME ?? hostname()}_${randomBytes(4).toString('hex')}`;
   const metrics = createMetrics();
   const ledger =
