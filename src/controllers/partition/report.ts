@@ -1,5 +1,6 @@
 // Report: the only writer of Partition, PartitionNic and PartitionHba status, once per pass and after the
 // action. Emits the Events: the action's, and a Warning whenever a failure or a refusal is new.
+import { isDeepStrictEqual } from 'node:util';
 import {
   ANNOTATION_RECONCILE_REQUESTED_AT,
   PLURAL,
@@ -167,14 +168,18 @@ function withConditions(
 
 const stripTime = (cs: Condition[] | undefined): unknown => cs?.map(({ lastTransitionTime: _t, ...r }) => r);
 
-/** True when merging `next` into `current` changes nothing (ignoring lastTransitionTime). */
+/**
+ * True when merging `next` into `current` changes nothing (ignoring lastTransitionTime). Compared as JSON
+ * values, not strings: the API server returns a custom resource's fields in its own (sorted) key order, so a
+ * string comparison saw a change in every pass and rewrote the same status again and again.
+ */
 function unchanged(current: object | undefined, next: { conditions?: Condition[] }): boolean {
   const cur = (current ?? {}) as Record<string, unknown> & { conditions?: Condition[] };
   const merged = { ...cur, ...next } as Record<string, unknown>;
   for (const [k, v] of Object.entries(next)) if (v === null) delete merged[k];
-  const norm = (x: Record<string, unknown> & { conditions?: Condition[] }): string =>
-    JSON.stringify({ ...x, conditions: stripTime(x.conditions) });
-  return norm(cur) === norm(merged as typeof cur);
+  const norm = (x: Record<string, unknown> & { conditions?: Condition[] }): unknown =>
+    JSON.parse(JSON.stringify({ ...x, conditions: stripTime(x.conditions) })) as unknown;
+  return isDeepStrictEqual(norm(cur), norm(merged as typeof cur));
 }
 
 export async function report(d: PartitionDeps, s: Snapshot, pass: PassResult): Promise<void> {

@@ -69,6 +69,41 @@ describe('partition reconcile against the simulator (fast tier)', () => {
     expect(env.kube.events.filter((e) => e.type === 'Warning')).toEqual([]);
   });
 
+  it('writes a status only when it changes: children twice (Pending, Available), nothing once in sync', async () => {
+    env = await startReconcileEnv();
+    env.kube.apply(PLURAL.PartitionHba, hbaCr('db-hba-a', 'db', FCP_1));
+    env.kube.apply(PLURAL.PartitionHba, hbaCr('db-hba-b', 'db', FCP_2));
+    env.kube.apply(PLURAL.PartitionNic, nicCr('db-nic-a', 'db', '02:00:00:00:02:0a'));
+    env.kube.apply(
+      PLURAL.PartitionNic,
+      nicCr('db-nic-b', 'db', '02:00:00:00:02:0b', { virtualSwitch: { objectId: VSWITCH_B }, port: 1 }),
+    );
+    env.kube.apply(
+      PLURAL.Partition,
+      partitionCr('db', {
+        boot: {
+          type: 'FcpVolume',
+          fcpVolume: { hbaRef: { name: 'db-hba-a' }, targetWwpn: '500507680b2145f0', lun: '1' },
+        },
+      }),
+    );
+    await env.settle(() => ready(get(env, 'db')), 'db Ready');
+    const writes = Object.fromEntries(env.kube.statusWrites);
+    const children = Object.entries(writes).filter(([k]) => !k.startsWith(`${PLURAL.Partition}/`));
+    expect(children).toHaveLength(4);
+    for (const [, n] of children) expect(n).toBeLessThanOrEqual(2);
+    // One write per pass that changed something: create, 2 HBAs, 2 NICs, boot, start, job done, Running.
+    expect(writes[`${PLURAL.Partition}/${NS}/db`]).toBeLessThanOrEqual(9);
+    // More passes over the unchanged partition write nothing.
+    const before = [...env.kube.statusWrites.values()].reduce((a, b) => a + b, 0);
+    const passes = env.outcomes.length;
+    for (let i = 0; i < 3; i++) {
+      env.enqueue(`${NS}/db`);
+      await env.settle(() => env.outcomes.length > passes + i, 'one more pass');
+    }
+    expect([...env.kube.statusWrites.values()].reduce((a, b) => a + b, 0)).toBe(before);
+  });
+
   it('records the start job in status and returns at once; the notification finishes it', async () => {
     env = await startReconcileEnv({ sim: { jobDurationMs: 1500 } });
     env.kube.apply(PLURAL.Partition, partitionCr('slow'));
