@@ -19,6 +19,7 @@ import { SupervisedInformer, watchPath } from '../runtime/informer.js';
 import { generationOrMetadataChanged } from '../runtime/predicates.js';
 import { WorkQueue } from '../runtime/workqueue.js';
 import type { SessionLedger } from '../hmc/session-ledger.js';
+import { ChildIndex } from './child-index.js';
 import { HmcConnections, type HmcConnection } from './connections.js';
 import { CpcSubsetReconciler } from './cpcsubset/reconciler.js';
 import { ApiKubeWriter } from './kube.js';
@@ -194,7 +195,10 @@ export class OperatorManager {
       },
     });
     const writer = new ApiKubeWriter(kc);
+    const nicIndex = new ChildIndex(this.nics);
+    const hbaIndex = new ChildIndex(this.hbas);
     this.partitionReconciler = new PartitionReconciler({
+      childrenOf: (ns, name) => ({ nics: nicIndex.of(ns, name), hbas: hbaIndex.of(ns, name) }),
       partitions: this.partitions,
       nics: this.nics,
       hbas: this.hbas,

@@ -1,6 +1,5 @@
 // Report: the only writer of Partition, PartitionNic and PartitionHba status, once per pass and after the
 // action. Emits the Events: the action's, and a Warning whenever a failure or a refusal is new.
-import { isDeepStrictEqual } from 'node:util';
 import {
   ANNOTATION_RECONCILE_REQUESTED_AT,
   PLURAL,
@@ -177,9 +176,27 @@ function unchanged(current: object | undefined, next: { conditions?: Condition[]
   const cur = (current ?? {}) as Record<string, unknown> & { conditions?: Condition[] };
   const merged = { ...cur, ...next } as Record<string, unknown>;
   for (const [k, v] of Object.entries(next)) if (v === null) delete merged[k];
-  const norm = (x: Record<string, unknown> & { conditions?: Condition[] }): unknown =>
-    JSON.parse(JSON.stringify({ ...x, conditions: stripTime(x.conditions) })) as unknown;
-  return isDeepStrictEqual(norm(cur), norm(merged as typeof cur));
+  const norm = (x: Record<string, unknown> & { conditions?: Condition[] }): unknown => ({
+    ...x,
+    conditions: stripTime(x.conditions),
+  });
+  return sameJson(norm(cur), norm(merged as typeof cur));
+}
+
+/** Equal as JSON values: object key order ignored, members whose value is undefined absent. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (a instanceof Date || b instanceof Date) return JSON.stringify(a) === JSON.stringify(b);
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((x, i) => sameJson(x, b[i]));
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const kx = Object.keys(x).filter((k) => x[k] !== undefined);
+  const ky = Object.keys(y).filter((k) => y[k] !== undefined);
+  return kx.length === ky.length && kx.every((k) => Object.hasOwn(y, k) && sameJson(x[k], y[k]));
 }
 
 export async function report(d: PartitionDeps, s: Snapshot, pass: PassResult): Promise<void> {
