@@ -6,7 +6,7 @@
 //   --latency-ms 100    HMC latency on every request     --job-ms 20000   duration of start/stop jobs
 //   --cap-min 12        stop waiting for all-Active (the rest is projected from the measured rate)
 //   --steady-s 60       steady-state window               --idle 5000      Partition CRs of the memory phase (0: skip)
-//   --concurrency 4     operator --concurrency            --out bench      where report.{json,md} go
+//   --concurrency 20    operator --concurrency (its default)            --out bench      where report.{json,md} go
 //   --cpu-prof DIR      write a V8 CPU profile of each scale run's operator into DIR (open in Chrome DevTools)
 //   --render            only re-render report.md from report.json (e.g. after adding "notes" to it)
 // Never part of `npm test`. Writes bench/report.json and bench/report.md.
@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startControlPlane } from '../src/devenv/control-plane.js';
 import { installCrds } from '../src/devenv/install-crds.js';
+import { reuseConnections } from '../src/runtime/kube-agent.js';
 import { runIdle, type IdleResult } from './idle.js';
 import { renderMarkdown } from './report.js';
 import { buildOperator } from './operator-process.js';
@@ -34,7 +35,7 @@ const { values } = parseArgs({
     'cap-min': { type: 'string', default: '12' },
     'steady-s': { type: 'string' },
     idle: { type: 'string' },
-    concurrency: { type: 'string', default: '4' },
+    concurrency: { type: 'string', default: '20' },
     out: { type: 'string', default: 'bench' },
     render: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
   try {
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(cp.kubeconfigPath);
+    reuseConnections(kc); // the apply of 5000 objects: one TLS handshake per request otherwise
     await installCrds(kc);
     for (const n of ns) {
       for (const path of paths as BenchPath[]) {
