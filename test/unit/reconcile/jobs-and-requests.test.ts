@@ -3,6 +3,7 @@
 // reason; apply -> Active is counted request by request.
 import { PLURAL, type Partition } from '../../../src/crds/index.js';
 import {
+  CPC_URI,
   FCP_1,
   FCP_2,
   NS,
@@ -103,6 +104,18 @@ describe('partition reconcile against the simulator (fast tier)', () => {
       await env.settle(() => env.outcomes.length > passes + i, 'one more pass');
     }
     expect([...env.kube.statusWrites.values()].reduce((a, b) => a + b, 0)).toBe(before);
+  });
+
+  it('reads a CPC’s virtual switches once for passes that ask at the same time', async () => {
+    env = await startReconcileEnv();
+    await env.sim.admin.resetStats();
+    const [a, b, c] = await Promise.all([1, 2, 3].map(() => env.gateway.virtualSwitchUris(CPC_URI)));
+    expect(a!.size).toBeGreaterThan(0);
+    expect(b).toBe(a);
+    expect(c).toBe(a);
+    await env.gateway.virtualSwitchUris(CPC_URI); // and then from the cache
+    const { routes } = await env.sim.admin.stats();
+    expect(routes['GET /api/cpcs/{id}/virtual-switches']?.count).toBe(1);
   });
 
   it('records the start job in status and returns at once; the notification finishes it', async () => {
