@@ -6,8 +6,8 @@
 import * as k8s from '@kubernetes/client-node';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Partition } from '../src/crds/index.js';
 import { startSimulator } from '../src/hmc-simulator/index.js';
+import { watchActive } from './active-watch.js';
 import { createAll } from './apply.js';
 import { kubeWrites, writesBetween, type WriteCounts } from './kube-writes.js';
 import { startBenchOperator, type ProcSample } from './operator-process.js';
@@ -124,16 +124,7 @@ export async function runScale(
   });
   try {
     await op.ready(120_000);
-    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-    const listPartitions = async (): Promise<Partition[]> =>
-      (
-        (await custom.listNamespacedCustomObject({
-          group: 'dpm.operator.dev',
-          version: 'v1alpha1',
-          namespace: ns,
-          plural: 'partitions',
-        })) as { items: Partition[] }
-      ).items;
+    const watch = await watchActive(kc, ns);
     await sleep(3000); // let the CpcSubsets become Ready
     await sim.admin.resetStats();
     const cpu0 = (await op.sample()).cpuSeconds;
@@ -146,21 +137,22 @@ export async function runScale(
     await createAll(kc, objs, ns);
     const applyMs = Date.now() - t0;
     log(`${tag}: ${objs.length} objects created in ${applyMs} ms`);
-    let first: number | null = null;
     let active = 0;
     let lastLog = 0;
     for (;;) {
-      active = (await listPartitions()).filter((p) => p.status?.hmcStatus === 'active').length;
+      active = watch.active();
       const t = Date.now() - t0;
-      if (active > 0 && first === null) first = t;
       if (active === o.n || t > o.capMs) break;
       if (t - lastLog > 30_000) {
         lastLog = t;
         log(`${tag}: ${active}/${o.n} active after ${Math.round(t / 1000)} s`);
       }
-      await sleep(2000);
+      await sleep(250);
     }
     const wall = Date.now() - t0;
+    const firstAt = watch.firstActiveAt();
+    const first = firstAt === undefined ? null : firstAt - t0;
+    await watch.stop();
     const done = active === o.n;
     const applyStats = await sim.admin.stats();
     const runSample = await op.sample();
