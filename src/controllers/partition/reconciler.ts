@@ -16,6 +16,16 @@ const WAIT_RECHECK_MS = 30_000;
 /** After the HMC said "not in this state" (409.1): its state changed under us; look again soon. */
 const WRONG_STATE_RECHECK_MS = 1000;
 
+/**
+ * A job that ended well usually leaves the partition in sync: the pass that finished it then reports (and ends)
+ * as the in-sync pass that would follow, one status write and one pass fewer per start.
+ */
+function afterJob(s: PartitionSnapshot, action: Action, result: ActResult): Action {
+  if (action.kind !== 'finish-job' || !result.ok || result.failure) return action;
+  const next = planPass({ ...s, job: undefined });
+  return next.kind === 'in-sync' ? next : action;
+}
+
 export class PartitionReconciler {
   constructor(private readonly deps: PartitionDeps) {}
 
@@ -30,8 +40,9 @@ export class PartitionReconciler {
       return done;
     }
     const t0 = performance.now();
-    const action = planPass(snap);
-    const result = await act(action, snap, this.deps);
+    const planned = planPass(snap);
+    const result = await act(planned, snap, this.deps);
+    const action = afterJob(snap, planned, result);
     const t1 = performance.now();
     await report(this.deps, snap, { action, result });
     const ms = (x: number): number => Math.round(x);
