@@ -60,6 +60,9 @@ export interface ManagerOptions {
 
 type Obj = { metadata?: k8s.V1ObjectMeta };
 
+/** Partition queue order: creation time in steps of this (see partitionQueue). */
+const CREATION_STEP_MS = 10_000;
+
 function keyOf(o: Obj): string {
   return `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 }
@@ -131,9 +134,12 @@ export class OperatorManager {
   readonly storageGroups: MultiInformer<StorageGroup>;
   readonly storageGroupQueue = new WorkQueue();
   /**
-   * Oldest Partition first: a partition whose creation is under way goes on (its next step, its job's end)
-   * before a newer one starts, so start jobs are submitted early and overlap with the rest instead of all
-   * waiting for the last partition's configuration (the scale benchmark's round-robin tail).
+   * Older Partitions first, by creation time in 10 s steps: a partition whose creation is under way goes on
+   * (its next step, its job's end) before much newer ones start, so start jobs are submitted early and overlap
+   * with the rest instead of all waiting for the last partition's configuration (the scale benchmark's
+   * round-robin tail). Within a step the queue stays FIFO: a partition's next pass then comes after the watch
+   * has brought its own last writes (one step per second made most passes read a stale cache: rewrites and
+   * 422 conflicts, 34.6 instead of 31.2 API writes per partition at N = 1000).
    */
   readonly partitionQueue = new WorkQueue({ priority: (key) => this.createdAt(key) });
   readonly subsetQueue = new WorkQueue();
@@ -373,11 +379,11 @@ export class OperatorManager {
     });
   }
 
-  /** A Partition's creation time (ms); one no longer in the cache first (its deletion finishes quickly). */
+  /** A Partition's creation step; one no longer in the cache first (its deletion finishes quickly). */
   private createdAt(key: string): number {
     const [ns = '', name = ''] = key.split('/');
     const t = this.partitions.get(ns, name)?.metadata.creationTimestamp;
-    return t === undefined ? -Infinity : new Date(t).getTime();
+    return t === undefined ? -Infinity : Math.floor(new Date(t).getTime() / CREATION_STEP_MS);
   }
 
   private allInformers(): SupervisedInformer<k8s.KubernetesObject>[] {
