@@ -7,7 +7,7 @@ import { act, releaseChildren, type ActResult } from './act.js';
 import type { Action } from './model.js';
 import { JOB_POLL_MS, observe, type PartitionDeps, type PartitionSnapshot } from './observe.js';
 import { planPass } from './plan.js';
-import { report } from './report.js';
+import { childGraceLeftMs, report } from './report.js';
 
 export type { PartitionDeps as PartitionReconcilerDeps } from './observe.js';
 
@@ -37,7 +37,9 @@ export class PartitionReconciler {
         l.filter((x) => x.metadata.deletionTimestamp);
       await releaseChildren(this.deps, deleting(snap.nics), deleting(snap.hbas));
       await report(this.deps, snap, { action: { kind: 'in-sync' }, result: { ok: true } });
-      return done;
+      // Children younger than the grace are told once it has passed (if their Partition has not come).
+      const left = childGraceLeftMs([...snap.nics, ...snap.hbas], (this.deps.now ?? (() => new Date()))());
+      return left > 0 ? requeue(left) : done;
     }
     const t0 = performance.now();
     const planned = planPass(snap);

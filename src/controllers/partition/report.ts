@@ -323,6 +323,23 @@ async function reportChildren(d: PartitionDeps, s: PartitionSnapshot, o: Observe
   ]);
 }
 
+/**
+ * A NIC or HBA applied together with its Partition may arrive first (kubectl apply of a directory, the scale
+ * benchmark's parallel apply): for this long after its creation a missing Partition is not reported yet.
+ */
+export const PARTITION_REF_GRACE_MS = 5000;
+
+/** How much longer the youngest live child waits before a missing Partition is reported (0: none waits). */
+export function childGraceLeftMs(children: readonly CrObject[], now: Date): number {
+  let left = 0;
+  for (const c of children) {
+    if (c.metadata.deletionTimestamp) continue;
+    const age = now.getTime() - new Date(c.metadata.creationTimestamp ?? 0).getTime();
+    left = Math.max(left, PARTITION_REF_GRACE_MS - age);
+  }
+  return left;
+}
+
 /** NICs and HBAs whose Partition does not exist say so (once), instead of staying silently Pending. */
 async function reportGone(d: PartitionDeps, s: Extract<Snapshot, { kind: 'gone' }>): Promise<void> {
   const message = `Partition ${s.name} not found (spec.partitionRef.name)`;
@@ -332,7 +349,7 @@ async function reportGone(d: PartitionDeps, s: Extract<Snapshot, { kind: 'gone' 
     ...s.hbas.map((h) => [PLURAL.PartitionHba, h] as const),
   ];
   for (const [plural, child] of children) {
-    if (child.metadata.deletionTimestamp) continue;
+    if (child.metadata.deletionTimestamp || childGraceLeftMs([child], now) > 0) continue;
     if (child.status?.conditions?.find((c) => c.type === 'Ready')?.reason === 'PartitionNotFound') continue;
     d.events.warning(child, 'PartitionNotFound', message);
     await d.writer.patchStatus(

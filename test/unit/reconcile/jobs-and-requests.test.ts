@@ -106,6 +106,25 @@ describe('partition reconcile against the simulator (fast tier)', () => {
     expect([...env.kube.statusWrites.values()].reduce((a, b) => a + b, 0)).toBe(before);
   });
 
+  it('tells a NIC that its Partition is missing only after a grace: a NIC applied first raises no Warning', async () => {
+    env = await startReconcileEnv();
+    const notFound = (): unknown[] => env.kube.events.filter((e) => e.reason === 'PartitionNotFound');
+    env.kube.apply(PLURAL.PartitionNic, nicCr('early-nic', 'early', '02:00:00:00:03:0a'));
+    await env.settle(() => env.outcomes.length > 0, 'the first pass');
+    expect(env.outcomes[0]?.kind).toBe('requeue'); // looked at again once the grace has passed
+    expect(notFound()).toEqual([]);
+    expect(env.kube.statusWrites.size).toBe(0);
+    env.kube.apply(PLURAL.Partition, partitionCr('early'));
+    await env.settle(() => ready(get(env, 'early')), 'early Ready');
+    expect(notFound()).toEqual([]);
+    // A NIC older than the grace whose Partition does not exist is told at once.
+    const old = nicCr('lost-nic', 'nowhere', '02:00:00:00:03:0b');
+    old.metadata.creationTimestamp = new Date(Date.now() - 60_000);
+    env.kube.apply(PLURAL.PartitionNic, old);
+    await env.settle(() => notFound().length > 0, 'PartitionNotFound');
+    expect(notFound()).toEqual([expect.objectContaining({ type: 'Warning', name: 'lost-nic' })]);
+  });
+
   it('reads a CPC’s virtual switches once for passes that ask at the same time', async () => {
     env = await startReconcileEnv();
     await env.sim.admin.resetStats();
