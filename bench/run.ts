@@ -6,7 +6,7 @@
 //   --latency-ms 100    HMC latency on every request     --job-ms 20000   duration of start/stop jobs
 //   --cap-min 12        stop waiting for all-Active (the rest is projected from the measured rate)
 //   --steady-s 60       steady-state window               --idle 5000      Partition CRs of the memory phase (0: skip)
-//   --concurrency 20    operator --concurrency (its default)            --out bench      where report.{json,md} go
+//   --concurrency 30    operator --concurrency (its default)            --out bench      where report.{json,md} go
 //   --cpu-prof DIR      write a V8 CPU profile of each scale run's operator into DIR (open in Chrome DevTools)
 //   --render            only re-render report.md from report.json (e.g. after adding "notes" to it)
 // Never part of `npm test`. Writes bench/report.json and bench/report.md.
@@ -35,7 +35,7 @@ const { values } = parseArgs({
     'cap-min': { type: 'string', default: '12' },
     'steady-s': { type: 'string' },
     idle: { type: 'string' },
-    concurrency: { type: 'string', default: '20' },
+    concurrency: { type: 'string', default: '30' },
     out: { type: 'string', default: 'bench' },
     render: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
