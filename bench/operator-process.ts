@@ -60,6 +60,8 @@ export async function startBenchOperator(opts: {
   stompPort: number;
   concurrency: number;
   logFile: string;
+  /** Write a V8 CPU profile (.cpuprofile) of the operator into this directory when it exits. */
+  cpuProfDir?: string;
 }): Promise<BenchOperator> {
   const metricsPort = await freePort();
   const child: ChildProcess = spawn(
@@ -67,6 +69,7 @@ export async function startBenchOperator(opts: {
     [
       // As the image runs it (Dockerfile ENTRYPOINT): the V8 flags change the RSS measured here.
       ...NODE_FLAGS,
+      ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
       opts.cli,
       'run',
       `--kubeconfig=${opts.kubeconfigPath}`,

@@ -49,13 +49,14 @@ export function renderMarkdown(r: Report): string {
     `Machine: ${r.machine.before.cpus} cores, ${r.machine.before.memGiB} GiB, shared with other sessions; ` +
       `load average before ${r.machine.before.loadavg.join(' / ')}, after ${r.machine.after.loadavg.join(' / ')}.`,
     '',
-    '| path | N | CPCs | apply | first Active | all Active | lower bound | wall / bound | HMC requests / partition | steady requests / partition-hour | operator RSS (peak) | operator CPU |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| path | N | CPCs | apply | first Active | all Active | lower bound | wall / bound | HMC requests / partition | Kubernetes writes / partition | steady requests / partition-hour | operator RSS (peak) | operator CPU |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...r.scale.map(
       (x) =>
         `| ${x.path ?? 'hba'} | ${x.n} | ${x.cpcs} | ${s(x.applyMs)} | ${s(x.firstActiveMs)} | ` +
         `${x.allActiveMs === null ? `${x.activeAtEnd}/${x.n} at cap` : s(x.allActiveMs)} | ${s(x.lowerBoundMs)} | ` +
         `${ratio(x)} | ${x.activeAtEnd === 0 ? `${x.hmcRequests} in total` : x.hmcRequestsPerPartition} | ` +
+        `${x.kubeWritesPerPartition ?? '—'} | ` +
         `${x.allActiveMs === null ? '— (not settled)' : x.steadyRequestsPerPartitionHour} | ` +
         `${x.operator.rssMiB.toFixed(0)} MiB (${x.operator.peakRssMiB.toFixed(0)}) | ` +
         `${x.operator.cpuSecondsDuringRun} s |`,
@@ -64,7 +65,9 @@ export function renderMarkdown(r: Report): string {
     'Projected = the cap was reached before all partitions were Active; the wall time is extrapolated from',
     'the rate at which partitions became Active after the first one. HMC requests / partition counts the',
     'requests until the cap, divided by the partitions Active then. "Not settled": the steady-state window',
-    'is only meaningful once all partitions are Active.',
+    "is only meaningful once all partitions are Active. Kubernetes writes / partition: the API server's own",
+    "count (apiserver_request_total) of writes other than the benchmark's creates (status and finalizer",
+    'patches, Events) from the apply until all-Active, per Active partition.',
     '',
   ];
   if (r.idle) {

@@ -6,7 +6,8 @@
 //   --latency-ms 100    HMC latency on every request     --job-ms 20000   duration of start/stop jobs
 //   --cap-min 12        stop waiting for all-Active (the rest is projected from the measured rate)
 //   --steady-s 60       steady-state window               --idle 5000      Partition CRs of the memory phase (0: skip)
-//   --concurrency 4     operator --concurrency            --out bench      where report.{json,md} go
+//   --concurrency 30    operator --concurrency (its default)            --out bench      where report.{json,md} go
+//   --cpu-prof DIR      write a V8 CPU profile of each scale run's operator into DIR (open in Chrome DevTools)
 //   --render            only re-render report.md from report.json (e.g. after adding "notes" to it)
 // Never part of `npm test`. Writes bench/report.json and bench/report.md.
 import * as k8s from '@kubernetes/client-node';
@@ -16,6 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startControlPlane } from '../src/devenv/control-plane.js';
 import { installCrds } from '../src/devenv/install-crds.js';
+import { PooledKubeConfig } from '../src/runtime/pooled-kubeconfig.js';
 import { runIdle, type IdleResult } from './idle.js';
 import { renderMarkdown } from './report.js';
 import { buildOperator } from './operator-process.js';
@@ -33,9 +35,10 @@ const { values } = parseArgs({
     'cap-min': { type: 'string', default: '12' },
     'steady-s': { type: 'string' },
     idle: { type: 'string' },
-    concurrency: { type: 'string', default: '4' },
+    concurrency: { type: 'string', default: '30' },
     out: { type: 'string', default: 'bench' },
     render: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
   },
 });
 const num = (v: string | undefined, flag: string): number => {
@@ -82,13 +85,16 @@ async function main(): Promise<void> {
   const scale: ScaleResult[] = [];
   let idle: IdleResult | undefined;
   try {
-    const kc = new k8s.KubeConfig();
-    kc.loadFromFile(cp.kubeconfigPath);
+    const loaded = new k8s.KubeConfig();
+    loaded.loadFromFile(cp.kubeconfigPath);
+    // The apply of 5000 objects: one TLS handshake per request otherwise.
+    const kc = PooledKubeConfig.from(loaded);
     await installCrds(kc);
     for (const n of ns) {
       for (const path of paths as BenchPath[]) {
         log(`scale run ${path} n=${n}`);
-        scale.push(await runScale(cli, kc, cp.kubeconfigPath, work, { ...common, n, path }, log));
+        const cpuProfDir = values['cpu-prof'];
+        scale.push(await runScale(cli, kc, cp.kubeconfigPath, work, { ...common, n, path, cpuProfDir }, log));
       }
     }
     if (idleCrs > 0) {

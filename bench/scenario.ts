@@ -6,9 +6,10 @@
 import * as k8s from '@kubernetes/client-node';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Partition } from '../src/crds/index.js';
 import { startSimulator } from '../src/hmc-simulator/index.js';
+import { watchActive } from './active-watch.js';
 import { createAll } from './apply.js';
+import { kubeWrites, writesBetween, type WriteCounts } from './kube-writes.js';
 import { startBenchOperator, type ProcSample } from './operator-process.js';
 import { PARTITIONS_PER_CPC, benchCpcs, benchSeed } from './seed.js';
 import { cpcSubset, partitionObjects, type BenchPath } from './workload.js';
@@ -28,6 +29,8 @@ export interface ScaleOptions {
   readonly minChain: number;
   /** Requests the operator keeps in flight per HMC (src/hmc/session.ts maxConcurrency default). */
   readonly hmcConcurrency: number;
+  /** Write a V8 CPU profile of the operator into this directory (bench --cpu-prof). */
+  readonly cpuProfDir?: string;
 }
 
 export interface ScaleResult {
@@ -53,6 +56,10 @@ export interface ScaleResult {
   routes: Record<string, { count: number; errors: number }>;
   /** HMC requests of the steady-state window by route (what should be none). */
   steadyRoutes: Record<string, { count: number; errors: number }>;
+  /** API server writes from the apply until all-Active, by `VERB resource[/subresource]` (its /metrics). */
+  kubeWrites?: WriteCounts;
+  /** The operator's share of them (all but the benchmark's own creates) per Active partition. */
+  kubeWritesPerPartition?: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -115,19 +122,11 @@ export async function runScale(
     stompPort: sim.stompPort,
     concurrency: o.concurrency,
     logFile: join(workDir, `operator-${tag}.log`),
+    cpuProfDir: o.cpuProfDir,
   });
   try {
     await op.ready(120_000);
-    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-    const listPartitions = async (): Promise<Partition[]> =>
-      (
-        (await custom.listNamespacedCustomObject({
-          group: 'dpm.operator.dev',
-          version: 'v1alpha1',
-          namespace: ns,
-          plural: 'partitions',
-        })) as { items: Partition[] }
-      ).items;
+    const watch = await watchActive(kc, ns);
     await sleep(3000); // let the CpcSubsets become Ready
     await sim.admin.resetStats();
     const cpu0 = (await op.sample()).cpuSeconds;
@@ -135,28 +134,33 @@ export async function runScale(
       const k = Math.floor(i / perCpc);
       return partitionObjects(i, k, cpcs[k]!, o.path);
     }).flat();
+    const writes0 = await kubeWrites(kc);
     const t0 = Date.now();
     await createAll(kc, objs, ns);
     const applyMs = Date.now() - t0;
     log(`${tag}: ${objs.length} objects created in ${applyMs} ms`);
-    let first: number | null = null;
     let active = 0;
     let lastLog = 0;
     for (;;) {
-      active = (await listPartitions()).filter((p) => p.status?.hmcStatus === 'active').length;
+      active = watch.active();
       const t = Date.now() - t0;
-      if (active > 0 && first === null) first = t;
       if (active === o.n || t > o.capMs) break;
       if (t - lastLog > 30_000) {
         lastLog = t;
         log(`${tag}: ${active}/${o.n} active after ${Math.round(t / 1000)} s`);
       }
-      await sleep(2000);
+      await sleep(250);
     }
     const wall = Date.now() - t0;
+    const firstAt = watch.firstActiveAt();
+    const first = firstAt === undefined ? null : firstAt - t0;
+    await watch.stop();
     const done = active === o.n;
     const applyStats = await sim.admin.stats();
     const runSample = await op.sample();
+    const writes = writesBetween(writes0, await kubeWrites(kc));
+    const ownCreates = objs.length;
+    const operatorWrites = Object.values(writes).reduce((a, b) => a + b, 0) - ownCreates;
     const bound = lowerBoundMs(o);
     // Past the cap: project the rest at the rate measured after the first Active partition.
     const projectedWall =
@@ -188,6 +192,8 @@ export async function runScale(
       operator: { ...runSample, cpuSecondsDuringRun: +(runSample.cpuSeconds - cpu0).toFixed(1) },
       routes: applyStats.routes,
       steadyRoutes: steady.routes,
+      kubeWrites: writes,
+      kubeWritesPerPartition: +(operatorWrites / Math.max(1, active)).toFixed(1),
     };
   } finally {
     await op.stop();

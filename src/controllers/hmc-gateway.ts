@@ -120,6 +120,8 @@ export class HmcGateway {
   private readonly completed = new Set<string>();
   /** Job URIs this process already finished (a pass on a stale Partition cache must not finish them twice). */
   private readonly finished = new Set<string>();
+  /** Virtual switch list requests in flight, by CPC URI. */
+  private readonly vswitchLists = new Map<string, Promise<Set<string>>>();
   /** CPC URI + partition name -> URI of partitions this process created or found (names are unique per CPC). */
   private readonly byName = new Map<string, string>();
 
@@ -525,10 +527,20 @@ export class HmcGateway {
     const key = `vswitches:${cpcUri}`;
     const hit = this.cache.get(key);
     if (hit) return hit.uris as Set<string>;
-    const list = await this.client.virtualSwitches.list(cpcUri);
-    const uris = new Set(list.map((v) => v['object-uri']));
-    this.cache.set(key, { uris });
-    return uris;
+    // Passes running together on a cold cache share one request (the bench's 20 workers sent 58 for 12 CPCs).
+    let pending = this.vswitchLists.get(cpcUri);
+    if (!pending) {
+      pending = this.client.virtualSwitches
+        .list(cpcUri)
+        .then((list) => {
+          const uris = new Set(list.map((v) => v['object-uri']));
+          this.cache.set(key, { uris });
+          return uris;
+        })
+        .finally(() => this.vswitchLists.delete(cpcUri));
+      this.vswitchLists.set(cpcUri, pending);
+    }
+    return pending;
   }
 
   /** The virtual switch backed by an adapter port (OSA, HiperSockets). Cached: switches do not move. */

@@ -19,6 +19,7 @@ import { SupervisedInformer, watchPath } from '../runtime/informer.js';
 import { generationOrMetadataChanged } from '../runtime/predicates.js';
 import { WorkQueue } from '../runtime/workqueue.js';
 import type { SessionLedger } from '../hmc/session-ledger.js';
+import { ChildIndex } from './child-index.js';
 import { HmcConnections, type HmcConnection } from './connections.js';
 import { CpcSubsetReconciler } from './cpcsubset/reconciler.js';
 import { ApiKubeWriter } from './kube.js';
@@ -58,6 +59,9 @@ export interface ManagerOptions {
 }
 
 type Obj = { metadata?: k8s.V1ObjectMeta };
+
+/** Partition queue order: creation time in steps of this (see partitionQueue). */
+const CREATION_STEP_MS = 10_000;
 
 function keyOf(o: Obj): string {
   return `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
@@ -158,7 +162,15 @@ export class OperatorManager {
   readonly hbas: MultiInformer<PartitionHba>;
   readonly storageGroups: MultiInformer<StorageGroup>;
   readonly storageGroupQueue = new WorkQueue();
-  readonly partitionQueue = new WorkQueue();
+  /**
+   * Older Partitions first, by creation time in 10 s steps: a partition whose creation is under way goes on
+   * (its next step, its job's end) before much newer ones start, so start jobs are submitted early and overlap
+   * with the rest instead of all waiting for the last partition's configuration (the scale benchmark's
+   * round-robin tail). Within a step the queue stays FIFO: a partition's next pass then comes after the watch
+   * has brought its own last writes (one step per second made most passes read a stale cache: rewrites and
+   * 422 conflicts, 34.6 instead of 31.2 API writes per partition at N = 1000).
+   */
+  readonly partitionQueue = new WorkQueue({ priority: (key) => this.createdAt(key) });
   readonly subsetQueue = new WorkQueue();
   readonly connections: HmcConnections;
   /** HMC partition URI -> Partition key, derived from the informer (status.partitionUri): routes notifications. */
@@ -227,7 +239,10 @@ export class OperatorManager {
       },
     });
     const writer = new ApiKubeWriter(kc);
+    const nicIndex = new ChildIndex(this.nics);
+    const hbaIndex = new ChildIndex(this.hbas);
     this.partitionReconciler = new PartitionReconciler({
+      childrenOf: (ns, name) => ({ nics: nicIndex.of(ns, name), hbas: hbaIndex.of(ns, name) }),
       partitions: this.partitions,
       nics: this.nics,
       hbas: this.hbas,
@@ -410,6 +425,13 @@ export class OperatorManager {
       },
       delete: (o) => this.subsetQueue.add(keyOf(o)),
     });
+  }
+
+  /** A Partition's creation step; one no longer in the cache first (its deletion finishes quickly). */
+  private createdAt(key: string): number {
+    const [ns = '', name = ''] = key.split('/');
+    const t = this.partitions.get(ns, name)?.metadata.creationTimestamp;
+    return t === undefined ? -Infinity : Math.floor(new Date(t).getTime() / CREATION_STEP_MS);
   }
 
   private allInformers(): SupervisedInformer<k8s.KubernetesObject>[] {

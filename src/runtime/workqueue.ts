@@ -21,6 +21,11 @@ export interface WorkQueueOptions {
   readonly qps?: number;
   readonly burst?: number;
   readonly metrics?: WorkQueueMetrics;
+  /**
+   * Order of ready keys: lower first, FIFO among equals (default: FIFO). Read when a key becomes ready. Lets a
+   * controller finish work it started before taking new work (e.g. the oldest object first).
+   */
+  readonly priority?: (key: string) => number;
 }
 
 export interface RunWorkersOptions {
@@ -47,6 +52,9 @@ export class WorkQueue {
   private readonly backoff: (attempt: number) => number;
   private readonly bucket: TokenBucket;
   private readonly metrics: WorkQueueMetrics;
+  private readonly priority: ((key: string) => number) | undefined;
+  /** Priorities of the queued keys, index for index (only with a priority function). */
+  private readonly ranks: number[] = [];
   private waiters: Array<() => void> = [];
   private timer: AbortController | undefined;
   private shuttingDown = false;
@@ -63,6 +71,7 @@ export class WorkQueue {
     });
     this.bucket = new TokenBucket({ qps: options.qps ?? 10, burst: options.burst ?? 100 }, this.clock);
     this.metrics = options.metrics ?? {};
+    this.priority = options.priority;
   }
 
   /** Queues `key` unless it is already queued; ignored after shutdown. */
@@ -114,6 +123,7 @@ export class WorkQueue {
     for (;;) {
       if (this.shuttingDown && !this.draining) return undefined;
       const key = this.queue.shift();
+      if (this.priority) this.ranks.shift();
       if (key !== undefined) {
         this.processing.add(key);
         this.dirty.delete(key);
@@ -201,7 +211,20 @@ export class WorkQueue {
   }
 
   private push(key: string): void {
-    this.queue.push(key);
+    if (this.priority) {
+      // After every queued key of the same or a lower rank (binary search): FIFO among equals.
+      const r = this.priority(key);
+      const rank = Number.isNaN(r) ? Infinity : r;
+      let lo = 0;
+      let hi = this.ranks.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.ranks[mid]! <= rank) lo = mid + 1;
+        else hi = mid;
+      }
+      this.queue.splice(lo, 0, key);
+      this.ranks.splice(lo, 0, rank);
+    } else this.queue.push(key);
     this.metrics.depth?.set(this.queue.length);
     this.waiters.shift()?.();
   }

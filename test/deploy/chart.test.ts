@@ -142,7 +142,7 @@ describe('default values', () => {
     expect(container(d).args).toEqual([
       'run',
       `--namespaces=${NS}`,
-      '--concurrency=4',
+      '--concurrency=30',
       '--metrics-port=8080',
       '--log-level=info',
       '--session-secret=r1-dpm-operator-hmc-sessions',

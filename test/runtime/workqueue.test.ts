@@ -42,6 +42,22 @@ describe('WorkQueue', () => {
     queue.shutDown();
   });
 
+  test('with a priority, hands out lower ranks first and equal ranks in FIFO order, re-queues included', async () => {
+    const rank: Record<string, number> = { old: 1, mid: 2, mid2: 2, new: 3 };
+    const { queue } = makeQueue({ priority: (k) => rank[k] ?? NaN });
+    for (const k of ['new', 'mid', 'unknown', 'old', 'mid2']) queue.add(k);
+    expect(await queue.get()).toBe('old');
+    queue.add('old'); // re-added while processing: back on done, ahead of the newer keys
+    queue.done('old');
+    const order: string[] = [];
+    for (let k = await getNow(queue); typeof k === 'string' && k !== 'pending'; k = await getNow(queue)) {
+      order.push(k);
+      queue.done(k);
+    }
+    expect(order).toEqual(['old', 'mid', 'mid2', 'new', 'unknown']); // NaN ranks last
+    queue.shutDown();
+  });
+
   test('a waiting get is woken by add', async () => {
     const { queue } = makeQueue();
     const pending = queue.get();

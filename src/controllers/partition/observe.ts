@@ -52,6 +52,8 @@ export interface PartitionDeps {
   now?: () => Date;
   /** Overrides JOB_POLL_MS (tests). */
   jobPollMs?: number;
+  /** A Partition's NICs and HBAs from an index (the manager's); without it the namespace's lists are scanned. */
+  childrenOf?(namespace: string, name: string): { nics: PartitionNic[]; hbas: PartitionHba[] };
 }
 
 export type Resolved<T> = { ok: true; value: T } | { ok: false; reason: Reason; message: string };
@@ -62,8 +64,8 @@ export interface PartitionSnapshot {
   cr: Partition;
   nics: PartitionNic[];
   hbas: PartitionHba[];
-  /** Every Partition of the namespace (admission and adoption are decided on them). */
-  peers: Partition[];
+  /** Every Partition of the namespace (admission and adoption are decided on them); read when asked. */
+  peers(): Partition[];
   subset: CpcSubset | undefined;
   subsetReady: boolean;
   hmcName: string;
@@ -94,8 +96,10 @@ const isDeleting = (o: { metadata: { deletionTimestamp?: unknown } }): boolean =
 export async function observe(d: PartitionDeps, key: string): Promise<Snapshot> {
   const [ns = '', name = ''] = key.split('/');
   const cr = d.partitions.get(ns, name);
-  const nics = d.nics.list(ns).filter((n) => n.spec.partitionRef.name === name);
-  const hbas = d.hbas.list(ns).filter((h) => h.spec.partitionRef.name === name);
+  const { nics, hbas } = d.childrenOf?.(ns, name) ?? {
+    nics: d.nics.list(ns).filter((n) => n.spec.partitionRef.name === name),
+    hbas: d.hbas.list(ns).filter((h) => h.spec.partitionRef.name === name),
+  };
   if (!cr) return { kind: 'gone', key, namespace: ns, name, nics, hbas };
   if (cr.metadata.annotations?.[ANNOTATION_PAUSED] === 'true') return { kind: 'skip' };
   const subset = d.subsets.get(ns, cr.spec.cpcSubsetRef.name);
@@ -114,7 +118,7 @@ export async function observe(d: PartitionDeps, key: string): Promise<Snapshot> 
     cr,
     nics,
     hbas,
-    peers: d.partitions.list(ns),
+    peers: () => d.partitions.list(ns),
     subset,
     subsetReady,
     hmcName:

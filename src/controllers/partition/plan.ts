@@ -447,7 +447,9 @@ function adoptionProblem(s: PartitionSnapshot, o: ObservedPartition): string | u
   if (owner && owner !== s.subset?.metadata.name) {
     return `spec.adoptPartitionName: partition ${o.name} belongs to CpcSubset ${owner}`;
   }
-  const other = s.peers.find((p) => p.metadata.uid !== s.cr.metadata.uid && p.status?.partitionUri === o.uri);
+  const other = s
+    .peers()
+    .find((p) => p.metadata.uid !== s.cr.metadata.uid && p.status?.partitionUri === o.uri);
   return other
     ? `spec.adoptPartitionName: partition ${o.name} is already managed by Partition ${other.metadata.namespace}/${other.metadata.name}`
     : undefined;
@@ -504,7 +506,7 @@ export function planPass(s: PartitionSnapshot): Action {
         message: `spec.adoptPartitionName: no partition ${s.hmcName} on CPC ${s.subset.status?.cpcName}`,
       };
     }
-    const verdict = admit(s.subset, s.peers, s.cr);
+    const verdict = admit(s.subset, s.peers(), s.cr);
     if (!verdict.admitted) {
       return {
         kind: 'blocked',

@@ -7,7 +7,7 @@ import { act, releaseChildren, type ActResult } from './act.js';
 import type { Action } from './model.js';
 import { JOB_POLL_MS, observe, type PartitionDeps, type PartitionSnapshot } from './observe.js';
 import { planPass } from './plan.js';
-import { report } from './report.js';
+import { childGraceLeftMs, report } from './report.js';
 
 export type { PartitionDeps as PartitionReconcilerDeps } from './observe.js';
 
@@ -15,6 +15,16 @@ export type { PartitionDeps as PartitionReconcilerDeps } from './observe.js';
 const WAIT_RECHECK_MS = 30_000;
 /** After the HMC said "not in this state" (409.1): its state changed under us; look again soon. */
 const WRONG_STATE_RECHECK_MS = 1000;
+
+/**
+ * A job that ended well usually leaves the partition in sync: the pass that finished it then reports (and ends)
+ * as the in-sync pass that would follow, one status write and one pass fewer per start.
+ */
+function afterJob(s: PartitionSnapshot, action: Action, result: ActResult): Action {
+  if (action.kind !== 'finish-job' || !result.ok || result.failure) return action;
+  const next = planPass({ ...s, job: undefined });
+  return next.kind === 'in-sync' ? next : action;
+}
 
 export class PartitionReconciler {
   constructor(private readonly deps: PartitionDeps) {}
@@ -27,11 +37,14 @@ export class PartitionReconciler {
         l.filter((x) => x.metadata.deletionTimestamp);
       await releaseChildren(this.deps, deleting(snap.nics), deleting(snap.hbas));
       await report(this.deps, snap, { action: { kind: 'in-sync' }, result: { ok: true } });
-      return done;
+      // Children younger than the grace are told once it has passed (if their Partition has not come).
+      const left = childGraceLeftMs([...snap.nics, ...snap.hbas], (this.deps.now ?? (() => new Date()))());
+      return left > 0 ? requeue(left) : done;
     }
     const t0 = performance.now();
-    const action = planPass(snap);
-    const result = await act(action, snap, this.deps);
+    const planned = planPass(snap);
+    const result = await act(planned, snap, this.deps);
+    const action = afterJob(snap, planned, result);
     const t1 = performance.now();
     await report(this.deps, snap, { action, result });
     const ms = (x: number): number => Math.round(x);

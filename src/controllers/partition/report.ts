@@ -167,14 +167,36 @@ function withConditions(
 
 const stripTime = (cs: Condition[] | undefined): unknown => cs?.map(({ lastTransitionTime: _t, ...r }) => r);
 
-/** True when merging `next` into `current` changes nothing (ignoring lastTransitionTime). */
+/**
+ * True when merging `next` into `current` changes nothing (ignoring lastTransitionTime). Compared as JSON
+ * values, not strings: the API server returns a custom resource's fields in its own (sorted) key order, so a
+ * string comparison saw a change in every pass and rewrote the same status again and again.
+ */
 function unchanged(current: object | undefined, next: { conditions?: Condition[] }): boolean {
   const cur = (current ?? {}) as Record<string, unknown> & { conditions?: Condition[] };
   const merged = { ...cur, ...next } as Record<string, unknown>;
   for (const [k, v] of Object.entries(next)) if (v === null) delete merged[k];
-  const norm = (x: Record<string, unknown> & { conditions?: Condition[] }): string =>
-    JSON.stringify({ ...x, conditions: stripTime(x.conditions) });
-  return norm(cur) === norm(merged as typeof cur);
+  const norm = (x: Record<string, unknown> & { conditions?: Condition[] }): unknown => ({
+    ...x,
+    conditions: stripTime(x.conditions),
+  });
+  return sameJson(norm(cur), norm(merged as typeof cur));
+}
+
+/** Equal as JSON values: object key order ignored, members whose value is undefined absent. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (a instanceof Date || b instanceof Date) return JSON.stringify(a) === JSON.stringify(b);
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((x, i) => sameJson(x, b[i]));
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const kx = Object.keys(x).filter((k) => x[k] !== undefined);
+  const ky = Object.keys(y).filter((k) => y[k] !== undefined);
+  return kx.length === ky.length && kx.every((k) => Object.hasOwn(y, k) && sameJson(x[k], y[k]));
 }
 
 export async function report(d: PartitionDeps, s: Snapshot, pass: PassResult): Promise<void> {
@@ -301,6 +323,23 @@ async function reportChildren(d: PartitionDeps, s: PartitionSnapshot, o: Observe
   ]);
 }
 
+/**
+ * A NIC or HBA applied together with its Partition may arrive first (kubectl apply of a directory, the scale
+ * benchmark's parallel apply): for this long after its creation a missing Partition is not reported yet.
+ */
+export const PARTITION_REF_GRACE_MS = 5000;
+
+/** How much longer the youngest live child waits before a missing Partition is reported (0: none waits). */
+export function childGraceLeftMs(children: readonly CrObject[], now: Date): number {
+  let left = 0;
+  for (const c of children) {
+    if (c.metadata.deletionTimestamp) continue;
+    const age = now.getTime() - new Date(c.metadata.creationTimestamp ?? 0).getTime();
+    left = Math.max(left, PARTITION_REF_GRACE_MS - age);
+  }
+  return left;
+}
+
 /** NICs and HBAs whose Partition does not exist say so (once), instead of staying silently Pending. */
 async function reportGone(d: PartitionDeps, s: Extract<Snapshot, { kind: 'gone' }>): Promise<void> {
   const message = `Partition ${s.name} not found (spec.partitionRef.name)`;
@@ -310,7 +349,7 @@ async function reportGone(d: PartitionDeps, s: Extract<Snapshot, { kind: 'gone' 
     ...s.hbas.map((h) => [PLURAL.PartitionHba, h] as const),
   ];
   for (const [plural, child] of children) {
-    if (child.metadata.deletionTimestamp) continue;
+    if (child.metadata.deletionTimestamp || childGraceLeftMs([child], now) > 0) continue;
     if (child.status?.conditions?.find((c) => c.type === 'Ready')?.reason === 'PartitionNotFound') continue;
     d.events.warning(child, 'PartitionNotFound', message);
     await d.writer.patchStatus(

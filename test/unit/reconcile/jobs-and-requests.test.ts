@@ -3,6 +3,7 @@
 // reason; apply -> Active is counted request by request.
 import { PLURAL, type Partition } from '../../../src/crds/index.js';
 import {
+  CPC_URI,
   FCP_1,
   FCP_2,
   NS,
@@ -67,6 +68,73 @@ describe('partition reconcile against the simulator (fast tier)', () => {
       expect.arrayContaining(['Created', 'HbaCreated', 'NicCreated', 'Updated', 'Starting', 'Started']),
     );
     expect(env.kube.events.filter((e) => e.type === 'Warning')).toEqual([]);
+  });
+
+  it('writes a status only when it changes: children twice (Pending, Available), nothing once in sync', async () => {
+    env = await startReconcileEnv();
+    env.kube.apply(PLURAL.PartitionHba, hbaCr('db-hba-a', 'db', FCP_1));
+    env.kube.apply(PLURAL.PartitionHba, hbaCr('db-hba-b', 'db', FCP_2));
+    env.kube.apply(PLURAL.PartitionNic, nicCr('db-nic-a', 'db', '02:00:00:00:02:0a'));
+    env.kube.apply(
+      PLURAL.PartitionNic,
+      nicCr('db-nic-b', 'db', '02:00:00:00:02:0b', { virtualSwitch: { objectId: VSWITCH_B }, port: 1 }),
+    );
+    env.kube.apply(
+      PLURAL.Partition,
+      partitionCr('db', {
+        boot: {
+          type: 'FcpVolume',
+          fcpVolume: { hbaRef: { name: 'db-hba-a' }, targetWwpn: '500507680b2145f0', lun: '1' },
+        },
+      }),
+    );
+    await env.settle(() => ready(get(env, 'db')), 'db Ready');
+    const writes = Object.fromEntries(env.kube.statusWrites);
+    const children = Object.entries(writes).filter(([k]) => !k.startsWith(`${PLURAL.Partition}/`));
+    expect(children).toHaveLength(4);
+    for (const [, n] of children) expect(n).toBeLessThanOrEqual(2);
+    // One write per pass that changed something: create, 2 HBAs, 2 NICs, boot, start, HMC status starting
+    // (when its notification comes before the job's end), job done and Running (one pass).
+    expect(writes[`${PLURAL.Partition}/${NS}/db`]).toBeLessThanOrEqual(9);
+    // More passes over the unchanged partition write nothing.
+    const before = [...env.kube.statusWrites.values()].reduce((a, b) => a + b, 0);
+    const passes = env.outcomes.length;
+    for (let i = 0; i < 3; i++) {
+      env.enqueue(`${NS}/db`);
+      await env.settle(() => env.outcomes.length > passes + i, 'one more pass');
+    }
+    expect([...env.kube.statusWrites.values()].reduce((a, b) => a + b, 0)).toBe(before);
+  });
+
+  it('tells a NIC that its Partition is missing only after a grace: a NIC applied first raises no Warning', async () => {
+    env = await startReconcileEnv();
+    const notFound = (): unknown[] => env.kube.events.filter((e) => e.reason === 'PartitionNotFound');
+    env.kube.apply(PLURAL.PartitionNic, nicCr('early-nic', 'early', '02:00:00:00:03:0a'));
+    await env.settle(() => env.outcomes.length > 0, 'the first pass');
+    expect(env.outcomes[0]?.kind).toBe('requeue'); // looked at again once the grace has passed
+    expect(notFound()).toEqual([]);
+    expect(env.kube.statusWrites.size).toBe(0);
+    env.kube.apply(PLURAL.Partition, partitionCr('early'));
+    await env.settle(() => ready(get(env, 'early')), 'early Ready');
+    expect(notFound()).toEqual([]);
+    // A NIC older than the grace whose Partition does not exist is told at once.
+    const old = nicCr('lost-nic', 'nowhere', '02:00:00:00:03:0b');
+    old.metadata.creationTimestamp = new Date(Date.now() - 60_000);
+    env.kube.apply(PLURAL.PartitionNic, old);
+    await env.settle(() => notFound().length > 0, 'PartitionNotFound');
+    expect(notFound()).toEqual([expect.objectContaining({ type: 'Warning', name: 'lost-nic' })]);
+  });
+
+  it('reads a CPC’s virtual switches once for passes that ask at the same time', async () => {
+    env = await startReconcileEnv();
+    await env.sim.admin.resetStats();
+    const [a, b, c] = await Promise.all([1, 2, 3].map(() => env.gateway.virtualSwitchUris(CPC_URI)));
+    expect(a!.size).toBeGreaterThan(0);
+    expect(b).toBe(a);
+    expect(c).toBe(a);
+    await env.gateway.virtualSwitchUris(CPC_URI); // and then from the cache
+    const { routes } = await env.sim.admin.stats();
+    expect(routes['GET /api/cpcs/{id}/virtual-switches']?.count).toBe(1);
   });
 
   it('records the start job in status and returns at once; the notification finishes it', async () => {

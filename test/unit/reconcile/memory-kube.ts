@@ -19,6 +19,18 @@ export interface RecordedEvent {
 const conflict = (what: string): Error =>
   new k8s.ApiException(422, `${what}: the object has been modified`, { reason: 'Invalid' }, {});
 
+/** A JSON value with every object's keys in sorted order. */
+function sortedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedKeys);
+  if (v === null || typeof v !== 'object' || v instanceof Date) return v;
+  const o = v as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, sortedKeys(o[k])]),
+  );
+}
+
 export class MemoryKube implements KubeWriter, EventSink {
   private readonly store = new Map<string, Map<string, Obj>>(); // plural -> "ns/name" -> object
   private version = 1;
@@ -27,6 +39,8 @@ export class MemoryKube implements KubeWriter, EventSink {
   onChange: (plural: string, obj: Obj) => void = () => undefined;
   /** Writes that fail once with 422 (a concurrent writer won), by "plural/name". */
   readonly conflictOnce = new Set<string>();
+  /** Status patches received, by "plural/namespace/name". */
+  readonly statusWrites = new Map<string, number>();
 
   private bucket(plural: string): Map<string, Obj> {
     let b = this.store.get(plural);
@@ -95,7 +109,10 @@ export class MemoryKube implements KubeWriter, EventSink {
       if (v === null) delete merged[k];
       else merged[k] = v;
     }
-    o.status = merged;
+    const key = `${ref.plural}/${ref.namespace}/${ref.name}`;
+    this.statusWrites.set(key, (this.statusWrites.get(key) ?? 0) + 1);
+    // Stored as the API server returns a custom resource: object keys sorted (Go's JSON of its map).
+    o.status = sortedKeys(merged) as object;
     o.metadata.resourceVersion = String(++this.version);
     // Status-only changes bring no informer event the controllers act on.
   }
