@@ -9,6 +9,7 @@ import {
 import type { Reason } from '../../crds/reasons.js';
 import { storageModelOf, type CpcSubsetDeps } from './observe.js';
 import type { SubsetPlan } from './plan.js';
+import { sameJson } from '../same-json.js';
 
 function conditions(subset: CpcSubset, ready: ['True' | 'False', Reason, string], now: Date): Condition[] {
   const gen = subset.metadata.generation;
@@ -81,13 +82,13 @@ export async function reportSubset(
       break;
   }
   const strip = (cs?: Condition[]): unknown => cs?.map(({ lastTransitionTime: _t, ...r }) => r);
-  const before = JSON.stringify({ ...subset.status, conditions: strip(subset.status?.conditions) });
-  const after = JSON.stringify({
+  const before = { ...subset.status, conditions: strip(subset.status?.conditions) };
+  const after = {
     ...subset.status,
     ...status,
     conditions: strip(status.conditions ?? subset.status?.conditions),
-  });
-  if (before === after) return;
+  };
+  if (sameJson(before, after)) return;
   await d.writer.patchStatus(
     {
       plural: PLURAL.CpcSubset,

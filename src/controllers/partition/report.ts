@@ -17,6 +17,7 @@ import { hbaHmcName, nicHmcName, normalizeMac } from '../naming.js';
 import type { ActResult } from './act.js';
 import type { Action, ObservedPartition } from './model.js';
 import type { PartitionDeps, PartitionSnapshot, Snapshot } from './observe.js';
+import { sameJson } from '../same-json.js';
 
 type CondSpec = [type: 'Ready' | 'Synced', status: 'True' | 'False', reason: Reason, message: string];
 
@@ -181,22 +182,6 @@ function unchanged(current: object | undefined, next: { conditions?: Condition[]
     conditions: stripTime(x.conditions),
   });
   return sameJson(norm(cur), norm(merged as typeof cur));
-}
-
-/** Equal as JSON values: object key order ignored, members whose value is undefined absent. */
-function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (a instanceof Date || b instanceof Date) return JSON.stringify(a) === JSON.stringify(b);
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((x, i) => sameJson(x, b[i]));
-  }
-  const x = a as Record<string, unknown>;
-  const y = b as Record<string, unknown>;
-  const kx = Object.keys(x).filter((k) => x[k] !== undefined);
-  const ky = Object.keys(y).filter((k) => y[k] !== undefined);
-  return kx.length === ky.length && kx.every((k) => Object.hasOwn(y, k) && sameJson(x[k], y[k]));
 }
 
 export async function report(d: PartitionDeps, s: Snapshot, pass: PassResult): Promise<void> {

@@ -8,6 +8,7 @@ import { isConflict } from '../kube.js';
 import type { ActResult } from './act.js';
 import type { Action, ObservedGroup } from './model.js';
 import type { StorageGroupDeps, StorageGroupSnapshot } from './observe.js';
+import { sameJson } from '../same-json.js';
 
 type Cond = [status: 'True' | 'False', reason: Reason, message: string];
 
@@ -145,5 +146,5 @@ export async function report(
 
 /** Whether merge-patching `patch` onto `current` would change nothing. */
 function unchangedBy(current: StorageGroupStatus, patch: StorageGroupStatus): boolean {
-  return JSON.stringify({ ...current, ...patch }) === JSON.stringify(current);
+  return sameJson({ ...current, ...patch }, current);
 }
