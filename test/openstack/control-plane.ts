@@ -28,6 +28,7 @@ export interface RunningOpenStack {
   /**
    * Runs python-openstackclient (`openstack <args>`, its own venv) against this control plane (cloud
    * `dpm` of the clouds.yaml run.sh writes) and resolves with its stdout; rejects with its stderr.
+   * Repeats a command that failed on SQLite's "database is locked" (up to 3 times, as RestClient).
    * Asynchronous: the test process also runs the Nova bridge, whose event loop must keep turning.
    */
   openstack(...args: string[]): Promise<string>;
@@ -88,15 +89,18 @@ export async function startOpenStack(opts: {
     log: (service) => tail(join(dir, 'run', 'log', `${service}.log`)),
     async openstack(...args) {
       const env = { ...process.env, OS_CLIENT_CONFIG_FILE: join(dir, 'run', 'clouds.yaml'), OS_CLOUD: 'dpm' };
-      try {
-        const r = await run(join(e.OPENSTACKCLIENT_VENV!, 'bin', 'openstack'), args, {
-          env,
-          timeout: 300_000,
-        });
-        return r.stdout;
-      } catch (err) {
-        const x = err as { stderr?: string; message: string };
-        throw new Error(`openstack ${args.join(' ')}: ${x.stderr?.trim() || x.message}`);
+      const bin = join(e.OPENSTACKCLIENT_VENV!, 'bin', 'openstack');
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return (await run(bin, args, { env, timeout: 300_000 })).stdout;
+        } catch (err) {
+          const x = err as { stderr?: string; message: string };
+          const msg = `openstack ${args.join(' ')}: ${x.stderr?.trim() || x.message}`;
+          // As RestClient: a 500 naming sqlalchemy's OperationalError is SQLite's "database is locked"
+          // (the test control plane's databases); the API rolled back and changed nothing: repeat.
+          if (attempt >= 3 || !msg.includes('sqlalchemy.exc.OperationalError')) throw new Error(msg);
+          await new Promise((r) => setTimeout(r, 1000 * attempt));
+        }
       }
     },
     async stop() {
