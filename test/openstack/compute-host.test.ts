@@ -1,9 +1,14 @@
 // The Nova bridge inside a REAL OpenStack control plane (tools/openstack/run.sh: nova-api, conductor,
 // scheduler 32.1, placement, cinder with the project's FC test driver, neutron with the project's DPM
 // ML2 driver; no keystone) on a REAL RabbitMQ, with the real operator, kube-apiserver and HMC
-// simulator: the scheduler picks the bridge's host, and a server created through nova-api's REST API
-// (boot from volume, one NIC) becomes an Active partition; stop, start, reboot --hard and delete.
+// simulator: the scheduler picks the bridge's host, and a server created with python-openstackclient
+// (`openstack server create --volume --nic --flavor --wait`: boot from volume, one NIC) becomes an
+// Active partition; `openstack server stop/start/reboot --hard/delete` follow.
 // Two hosts: `demo` on the z13 seed (HBAs) and `z16` on the z16 seed (storage groups, fulfillment).
+// The REST helpers (rest.ts) remain where the CLI needs keystone or cannot wait: fixtures (`flavor
+// create` and `server list` ask for an identity v3 service, which a keystone-less control plane has
+// not), the checks of nova, placement, neutron and cinder state, and the waits after `server stop` and
+// `server start` (no --wait) and for a server's task state to clear.
 import pino from 'pino';
 import type { CpcSubset, Partition, StorageGroup } from '../../src/crds/index.js';
 import { NovaBridge } from '../../src/nova-bridge/bridge.js';
@@ -136,41 +141,45 @@ describe('Nova bridge as a compute host of a real OpenStack control plane', () =
     await cinder.post(`/volumes/${vol.id}/action`, { 'os-set_bootable': { bootable: true } });
     return vol.id;
   };
-  const createServer = async (volumeId: string, netId: string, host?: string): Promise<string> =>
-    (
-      await nova.post<{ server: { id: string } }>('/servers', {
-        server: {
-          name: 'lpar1',
-          flavorRef: 'dpm-small',
-          networks: [{ uuid: netId }],
-          ...(host ? { host } : {}), // microversion 2.74: an admin picks the compute host
-          block_device_mapping_v2: [
-            {
-              boot_index: 0,
-              uuid: volumeId,
-              source_type: 'volume',
-              destination_type: 'volume',
-              delete_on_termination: false,
-            },
-          ],
-        },
-      })
-    ).server.id;
+  /** `openstack server create --wait` (boot from volume, one NIC; on `host` for an admin, 2.74+). */
+  const createServer = async (volumeId: string, netId: string, host?: string): Promise<string> => {
+    const args = [
+      'server',
+      'create',
+      '--flavor',
+      'dpm-small',
+      '--volume',
+      volumeId,
+      '--nic',
+      `net-id=${netId}`,
+    ];
+    if (host) args.push('--host', host);
+    let out: string;
+    try {
+      out = await os.openstack(...args, '--wait', '-f', 'json', 'lpar1');
+    } catch (e) {
+      throw new Error(`${String(e)}\n${os.log('nova-conductor')}`);
+    }
+    // --wait prints `\rProgress: n` on stdout before the server's JSON when nova reports progress.
+    const created = JSON.parse(out.slice(out.indexOf('{'))) as { id: string; status: string };
+    expect(created.status).toBe('ACTIVE');
+    return created.id;
+  };
   /** stop, start, reboot --hard: the partition follows. */
   const powerCycle = async (e: OperatorEnv, id: string): Promise<void> => {
-    await nova.post(`/servers/${id}/action`, { 'os-stop': null });
+    await os.openstack('server', 'stop', id); // no --wait in the CLI: the REST poll waits
     await waitStatus(id, 'SHUTOFF');
     expect((await getCr<Partition>(e, 'partitions', id))?.status?.phase).toBe('Stopped');
-    await nova.post(`/servers/${id}/action`, { 'os-start': null });
+    await os.openstack('server', 'start', id);
     await waitStatus(id, 'ACTIVE');
-    await nova.post(`/servers/${id}/action`, { reboot: { type: 'HARD' } });
-    await waitStatus(id, 'ACTIVE');
+    await os.openstack('server', 'reboot', '--hard', '--wait', id);
+    await waitStatus(id, 'ACTIVE'); // and no task state left
     expect((await getCr<Partition>(e, 'partitions', id))?.status?.phase).toBe('Running');
   };
   /** delete -> no server, no partition (CR or HMC), no port, no attachment, no allocation. */
   const deleteAndCheck = async (e: OperatorEnv, id: string, volumeId: string, partitionUri: string) => {
-    await nova.delete(`/servers/${id}`);
-    await waitFor('server gone', async () => (await server(id)) === undefined, 120_000);
+    await os.openstack('server', 'delete', '--wait', id);
+    expect(await server(id)).toBeUndefined();
     expect(await getCr<Partition>(e, 'partitions', id)).toBeUndefined();
     expect((await e.hmcPartitions()).filter((x) => x['object-uri'] === partitionUri)).toEqual([]);
     expect((await neutron.get<{ ports: unknown[] }>(`/v2.0/ports?device_id=${id}`)).ports).toEqual([]);

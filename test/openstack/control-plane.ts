@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { freePort, spawnTied } from '../../src/devenv/control-plane.js';
 import { DEFAULT_QUEUE_FLAGS, type QueueFlags } from '../../src/nova-bridge/transport.js';
 
@@ -24,6 +25,13 @@ export interface RunningOpenStack {
   queueArgs: string[];
   /** Milliseconds from spawn to ready (venvs, databases, processes). */
   startMs: number;
+  /**
+   * Runs python-openstackclient (`openstack <args>`, its own venv) against this control plane (cloud
+   * `dpm` of the clouds.yaml run.sh writes) and resolves with its stdout; rejects with its stderr.
+   * Repeats a command that failed on SQLite's "database is locked" (up to 3 times, as RestClient).
+   * Asynchronous: the test process also runs the Nova bridge, whose event loop must keep turning.
+   */
+  openstack(...args: string[]): Promise<string>;
   log(service: string): string;
   stop(): Promise<void>;
 }
@@ -79,6 +87,22 @@ export async function startOpenStack(opts: {
     queueArgs: e.OS_RABBIT_QUORUM === 'true' ? ['--quorum-queues'] : [],
     startMs,
     log: (service) => tail(join(dir, 'run', 'log', `${service}.log`)),
+    async openstack(...args) {
+      const env = { ...process.env, OS_CLIENT_CONFIG_FILE: join(dir, 'run', 'clouds.yaml'), OS_CLOUD: 'dpm' };
+      const bin = join(e.OPENSTACKCLIENT_VENV!, 'bin', 'openstack');
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return (await run(bin, args, { env, timeout: 300_000 })).stdout;
+        } catch (err) {
+          const x = err as { stderr?: string; message: string };
+          const msg = `openstack ${args.join(' ')}: ${x.stderr?.trim() || x.message}`;
+          // As RestClient: a 500 naming sqlalchemy's OperationalError is SQLite's "database is locked"
+          // (the test control plane's databases); the API rolled back and changed nothing: repeat.
+          if (attempt >= 3 || !msg.includes('sqlalchemy.exc.OperationalError')) throw new Error(msg);
+          await new Promise((r) => setTimeout(r, 1000 * attempt));
+        }
+      }
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise<void>((res) => child.once('exit', () => res()));
@@ -89,6 +113,8 @@ export async function startOpenStack(opts: {
     },
   };
 }
+
+const run = promisify(execFile);
 
 function tail(file: string, n = 60): string {
   try {

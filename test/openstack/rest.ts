@@ -1,5 +1,7 @@
-// A small REST client for the tests' calls to nova-api, placement, neutron and cinder (the
-// equivalent of the openstackclient commands), with the no-keystone token of tools/openstack.
+// A small REST client for the tests' calls to nova-api, placement, neutron and cinder, with the
+// no-keystone token of tools/openstack: what python-openstackclient cannot do without keystone
+// (`flavor create`, `server list` want an identity v3 service), waits on states the CLI has no --wait
+// for, and the checks of each service's state.
 
 class SqliteLocked extends Error {}
 

@@ -14,7 +14,8 @@
 #                      service (a compute host must declare its queues alike: nova-bridge --quorum-queues)
 #   OS_PARENT_PID      stop everything when this process is gone (default: our parent)
 #
-# When every service answers, writes <dir>/endpoints.env (URLs, token) and then <dir>/ready.
+# When every service answers, writes <dir>/endpoints.env (URLs, token, venvs), <dir>/clouds.yaml (cloud
+# `dpm` for python-openstackclient: $OPENSTACKCLIENT_VENV/bin/openstack --os-cloud dpm) and then <dir>/ready.
 # Logs: <dir>/log/<service>.log. SIGTERM/SIGINT (or the parent's death) stops every service and
 # everything it forked (each runs in its own process group). Databases are SQLite files in <dir>,
 # copied from a template built once per set of venvs (the schema set-up takes ~25 s).
@@ -31,7 +32,7 @@ mkdir -p "$dir/log" "$dir/state/lock" "$dir/etc"
 rm -f "$dir/ready" "$dir/endpoints.env"
 
 # --- venvs --------------------------------------------------------------------------------------
-need=(nova placement)
+need=(nova placement openstackclient)
 has cinder && need+=(cinder)
 has neutron && need+=(neutron)
 t0=$SECONDS
@@ -195,6 +196,7 @@ if has cinder; then
   done
 fi
 write_endpoints "$dir" >"$dir/endpoints.env"
+write_clouds_yaml >"$dir/clouds.yaml"
 touch "$dir/ready"
 log "control plane ready in $((SECONDS - t0)) s: $services"
 
