@@ -37,7 +37,8 @@ declare -A tmp pid addr
 for world in current z13; do
   tmp[$world]=$(mktemp -d)
   addr[$world]="127.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1))"
-  npx tsx src/cli.ts hmc-sim --host "${addr[$world]}" --port 6794 --stomp-port 0 --seed-name "$world" \
+  # tsx itself, not npx: npx's pid is not the simulator's parent, and killing it left both simulators running.
+  node_modules/.bin/tsx src/cli.ts hmc-sim --host "${addr[$world]}" --port 6794 --stomp-port 0 --seed-name "$world" \
     --ready-file "${tmp[$world]}/ready.json" --tls-dir "${tmp[$world]}/tls" --job-duration-ms 0 \
     --log-level warn >"${tmp[$world]}/sim.log" 2>&1 &
   pid[$world]=$!
