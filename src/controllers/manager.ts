@@ -486,7 +486,9 @@ export class OperatorManager {
     this.workers = Promise.all([
       run('cpcsubset', this.subsetQueue, this.subsetReconciler, 1),
       run('partition', this.partitionQueue, this.partitionReconciler, this.opts.concurrency),
-      run('storagegroup', this.storageGroupQueue, this.storageGroupReconciler, 1),
+      // As many as partitions: at scale each new Partition waits for its own group (create, add ports), and one
+      // worker made the groups' HMC requests a queue of their own (bench, storage path, N=1000: 2.5x the bound).
+      run('storagegroup', this.storageGroupQueue, this.storageGroupReconciler, this.opts.concurrency),
     ]);
   }
 

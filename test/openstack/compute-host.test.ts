@@ -24,7 +24,7 @@ import {
 } from '../harness/operator.js';
 import { startRabbit, type RunningRabbit } from '../nova-bridge/rabbitmq.js';
 import { startOpenStack, type RunningOpenStack } from './control-plane.js';
-import { lunOf, RestClient } from './rest.js';
+import { bootableVolume, lunOf, RestClient } from './rest.js';
 
 const HOST = 'demo';
 const HOST_Z16 = 'z16';
@@ -129,18 +129,6 @@ describe('Nova bridge as a compute host of a real OpenStack control plane', () =
       });
       return { netId: net.id };
     })());
-  /** A bootable 1 GiB cinder volume (the test driver writes nothing: marked bootable). */
-  const bootableVolume = async (name: string): Promise<string> => {
-    const vol = (await cinder.post<{ volume: { id: string } }>('/volumes', { volume: { size: 1, name } }))
-      .volume;
-    await waitFor('volume available', async () => {
-      const v = (await cinder.get<{ volume: { status: string } }>(`/volumes/${vol.id}`)).volume;
-      if (v.status === 'error') throw new Error(`volume error\n${os.log('cinder-volume')}`);
-      return v.status === 'available';
-    });
-    await cinder.post(`/volumes/${vol.id}/action`, { 'os-set_bootable': { bootable: true } });
-    return vol.id;
-  };
   /** `openstack server create --wait` (boot from volume, one NIC; on `host` for an admin, 2.74+). */
   const createServer = async (volumeId: string, netId: string, host?: string): Promise<string> => {
     const args = [
@@ -244,7 +232,7 @@ describe('Nova bridge as a compute host of a real OpenStack control plane', () =
 
   it('server create (boot from volume, one NIC) -> Active partition; stop, start, reboot --hard, delete -> nothing left', async () => {
     const { netId } = await sharedFixtures();
-    const volumeId = await bootableVolume('boot');
+    const volumeId = await bootableVolume(cinder, os, 'boot');
     const id = await createServer(volumeId, netId);
     const active = await waitStatus(id, 'ACTIVE');
     expect(active['OS-EXT-SRV-ATTR:host']).toBe(HOST);
@@ -326,7 +314,7 @@ describe('Nova bridge as a compute host of a real OpenStack control plane', () =
         return r.hypervisors.some((h) => h.hypervisor_hostname === HOST_Z16 && h.state === 'up');
       });
       const { netId } = await sharedFixtures();
-      const volumeId = await bootableVolume('boot-z16');
+      const volumeId = await bootableVolume(cinder, os, 'boot-z16');
       const groupsBefore = await hmcGroups(env16);
       await env16.sim.admin.resetStats();
 

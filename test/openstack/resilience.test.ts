@@ -20,7 +20,7 @@ import {
 import { startBridgeProcess, type BridgeProcess } from '../nova-bridge/bridge-process.js';
 import { startRabbit, type RunningRabbit } from '../nova-bridge/rabbitmq.js';
 import { startOpenStack, type RunningOpenStack } from './control-plane.js';
-import { lunOf, RestClient } from './rest.js';
+import { bootableVolume, lunOf, RestClient } from './rest.js';
 
 const HOST = 'demo';
 const VSWITCH = 'a1b2c3d4-0000-4000-8000-0000000000b1'; // the seed's vswitch, physnet1 in neutron
@@ -82,17 +82,7 @@ describe('Nova bridge resilience in a real OpenStack control plane', () => {
     await p.logged('serving compute RPC', 180_000);
     return p;
   };
-  const bootVolume = async (name: string): Promise<string> => {
-    const vol = (await cinder.post<{ volume: { id: string } }>('/volumes', { volume: { size: 1, name } }))
-      .volume;
-    await waitFor('volume available', async () => {
-      const v = (await cinder.get<{ volume: { status: string } }>(`/volumes/${vol.id}`)).volume;
-      if (v.status === 'error') throw new Error(`volume error\n${os.log('cinder-volume')}`);
-      return v.status === 'available';
-    });
-    await cinder.post(`/volumes/${vol.id}/action`, { 'os-set_bootable': { bootable: true } });
-    return vol.id;
-  };
+  const bootVolume = (name: string): Promise<string> => bootableVolume(cinder, os, name);
   const createServer = async (name: string, volumeId: string): Promise<string> =>
     (
       await nova.post<{ server: { id: string } }>('/servers', {

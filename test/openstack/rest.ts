@@ -3,6 +3,8 @@
 // (`flavor create`, `server list` want an identity v3 service), waits on states the CLI has no --wait
 // for, and the checks of each service's state.
 
+import { waitFor } from '../harness/operator.js';
+
 class SqliteLocked extends Error {}
 
 export class RestClient {
@@ -88,4 +90,21 @@ function crc32(s: string): number {
 /** The LUN the test FC driver gives a volume (dpm_openstack.cinder_fc.lun_of). */
 export function lunOf(volumeId: string): number {
   return (crc32(volumeId) % 4095) + 1;
+}
+
+/** A bootable 1 GiB cinder volume (the test FC driver writes nothing: marked bootable); its id. */
+export async function bootableVolume(
+  cinder: RestClient,
+  os: { log(service: string): string },
+  name: string,
+): Promise<string> {
+  const vol = (await cinder.post<{ volume: { id: string } }>('/volumes', { volume: { size: 1, name } }))
+    .volume;
+  await waitFor('volume available', async () => {
+    const v = (await cinder.get<{ volume: { status: string } }>(`/volumes/${vol.id}`)).volume;
+    if (v.status === 'error') throw new Error(`volume error\n${os.log('cinder-volume')}`);
+    return v.status === 'available';
+  });
+  await cinder.post(`/volumes/${vol.id}/action`, { 'os-set_bootable': { bootable: true } });
+  return vol.id;
 }

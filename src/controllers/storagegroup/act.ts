@@ -108,6 +108,7 @@ async function perform(
         lun: action.lun,
         adapterPortUri: action.adapterPortUri,
       });
+      cache.fulfilled(action.uri);
       return {
         ok: true,
         event: normal(

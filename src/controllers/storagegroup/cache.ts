@@ -228,6 +228,15 @@ export class ObservedCache {
     };
   }
 
+  /**
+   * Fulfill FCP Storage Volume answered: the volumes are read again next pass (the HMC completes the volume
+   * before it answers; its notification may come later, and a pass on the old state would fulfill again).
+   */
+  fulfilled(uri: string): void {
+    const e = this.byUri.get(uri);
+    if (e) this.markStale(e, 'volumes');
+  }
+
   /** Detach answered: the partition's paths are gone. */
   detached(uri: string, partitionUri: string): void {
     const e = this.byUri.get(uri);

@@ -124,8 +124,8 @@ const FULFILLABLE = new Set(['pending', 'pending-with-mismatches', 'incomplete']
 
 /**
  * The first volume with spec fcpFulfillment that the HMC does not report complete: one Fulfill FCP Storage
- * Volume request. The operation completes the volume before it answers, and the group is read again after
- * it, so a complete volume is never fulfilled twice. The boot port: the spec's, else the port of the
+ * Volume request. The operation completes the volume before it answers, and the volumes are read again
+ * after it, so a complete volume is never fulfilled twice. The boot port: the spec's, else the port of the
  * group's first path (a partition attached), else its first candidate port.
  */
 export function planFulfillment(want: DesiredGroup, g: ObservedGroup): Action | undefined {
