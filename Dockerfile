@@ -64,5 +64,5 @@ COPY --from=build --chown=0:0 /src/dist/src ./dist/src
 # the command (run: 8080 metrics; hmc-sim: 6794, 61612), and are published per container.
 USER 65532:65532
 # node's flags are src/cli/node-flags.ts's NODE_FLAGS (why there; the benchmark runs the operator with them).
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=2", "dist/src/cli.js"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=2", "--optimize-for-size", "dist/src/cli.js"]
 CMD ["run"]
