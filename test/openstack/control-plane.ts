@@ -8,6 +8,7 @@ import { execFile, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { freePort, spawnTied } from '../../src/devenv/control-plane.js';
 import { DEFAULT_QUEUE_FLAGS, type QueueFlags } from '../../src/nova-bridge/transport.js';
+import { retryOnSqliteLock } from './rest.js';
 
 export type OpenStackService = 'placement' | 'nova' | 'cinder' | 'neutron';
 
@@ -90,18 +91,14 @@ export async function startOpenStack(opts: {
     async openstack(...args) {
       const env = { ...process.env, OS_CLIENT_CONFIG_FILE: join(dir, 'run', 'clouds.yaml'), OS_CLOUD: 'dpm' };
       const bin = join(e.OPENSTACKCLIENT_VENV!, 'bin', 'openstack');
-      for (let attempt = 1; ; attempt++) {
+      return retryOnSqliteLock(async () => {
         try {
           return (await run(bin, args, { env, timeout: 300_000 })).stdout;
         } catch (err) {
           const x = err as { stderr?: string; message: string };
-          const msg = `openstack ${args.join(' ')}: ${x.stderr?.trim() || x.message}`;
-          // As RestClient: a 500 naming sqlalchemy's OperationalError is SQLite's "database is locked"
-          // (the test control plane's databases); the API rolled back and changed nothing: repeat.
-          if (attempt >= 3 || !msg.includes('sqlalchemy.exc.OperationalError')) throw new Error(msg);
-          await new Promise((r) => setTimeout(r, 1000 * attempt));
+          throw new Error(`openstack ${args.join(' ')}: ${x.stderr?.trim() || x.message}`);
         }
-      }
+      });
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
