@@ -8,7 +8,6 @@ import { execFile, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { freePort, spawnTied } from '../../src/devenv/control-plane.js';
 import { DEFAULT_QUEUE_FLAGS, type QueueFlags } from '../../src/nova-bridge/transport.js';
-import { retryOnSqliteLock } from './rest.js';
 
 export type OpenStackService = 'placement' | 'nova' | 'cinder' | 'neutron';
 
@@ -91,14 +90,16 @@ export async function startOpenStack(opts: {
     async openstack(...args) {
       const env = { ...process.env, OS_CLIENT_CONFIG_FILE: join(dir, 'run', 'clouds.yaml'), OS_CLOUD: 'dpm' };
       const bin = join(e.OPENSTACKCLIENT_VENV!, 'bin', 'openstack');
-      return retryOnSqliteLock(async () => {
-        try {
-          return (await run(bin, args, { env, timeout: 300_000 })).stdout;
-        } catch (err) {
-          const x = err as { stderr?: string; message: string };
-          throw new Error(`openstack ${args.join(' ')}: ${x.stderr?.trim() || x.message}`);
-        }
-      });
+      try {
+        return (await run(bin, args, { env, timeout: 300_000 })).stdout;
+      } catch (err) {
+        // --wait reports a server in ERROR on stdout; a kill after the timeout leaves both empty.
+        const x = err as { stdout?: string; stderr?: string; killed?: boolean; message: string };
+        const said = [x.stderr?.trim(), x.stdout?.trim()].filter(Boolean).join('\n');
+        throw new Error(
+          `openstack ${args.join(' ')}: ${x.killed ? 'killed after 300 s' : said || x.message}`,
+        );
+      }
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {

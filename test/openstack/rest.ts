@@ -5,26 +5,6 @@
 
 import { waitFor } from '../harness/operator.js';
 
-/** What nova-api, cinder or neutron answer with a 500 when SQLite refused a transaction (see below). */
-export const SQLITE_LOCKED = 'sqlalchemy.exc.OperationalError';
-
-/**
- * Runs `call`, repeating it (up to 3 times) when it fails with a message naming SQLITE_LOCKED: the test
- * control plane keeps its databases in SQLite (WAL), which refuses a transaction that reads and then
- * writes while another process committed in between ("database is locked" at once, no busy wait);
- * the API rolled the transaction back and changed nothing. MySQL/PostgreSQL deployments do not do this.
- */
-export async function retryOnSqliteLock<T>(call: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (e) {
-      if (attempt >= 3 || !(e as Error).message.includes(SQLITE_LOCKED)) throw e;
-      await new Promise((r) => setTimeout(r, 1000 * attempt));
-    }
-  }
-}
-
 export class RestClient {
   constructor(
     private readonly base: string,
@@ -32,12 +12,7 @@ export class RestClient {
     private readonly headers: Record<string, string> = {},
   ) {}
 
-  /** One REST call; a 500 that is SQLite's lock is repeated (retryOnSqliteLock). */
-  request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
-    return retryOnSqliteLock(() => this.once<T>(method, path, body));
-  }
-
-  private async once<T>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
+  async request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
     const res = await fetch(this.base + path, {
       method,
       headers: {
@@ -50,11 +25,7 @@ export class RestClient {
       signal: AbortSignal.timeout(120_000),
     });
     const text = await res.text();
-    if (!res.ok) {
-      // The lock's name is kept in the message even when the body is longer than what is shown.
-      const locked = res.status === 500 && text.includes(SQLITE_LOCKED) ? ` (${SQLITE_LOCKED})` : '';
-      throw new Error(`${method} ${this.base}${path}: HTTP ${res.status}${locked}: ${text.slice(0, 500)}`);
-    }
+    if (!res.ok) throw new Error(`${method} ${this.base}${path}: HTTP ${res.status}: ${text.slice(0, 500)}`);
     return { status: res.status, json: (text ? JSON.parse(text) : null) as T };
   }
 

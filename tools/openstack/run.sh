@@ -40,6 +40,8 @@ set -a
 eval "$("$here/venvs.sh" "${need[@]}")"
 set +a
 log "venvs ready in $((SECONDS - t0)) s"
+# dpm_openstack (serve, noauth, the FC driver, the ML2 driver) and sitecustomize.py: every service's
+# SQLite transactions BEGIN IMMEDIATE (a second writer waits its turn instead of "database is locked").
 export PYTHONPATH="$here/python${PYTHONPATH:+:$PYTHONPATH}"
 
 # --- configuration ------------------------------------------------------------------------------
@@ -70,8 +72,7 @@ for svc in $services; do
   fi
   cp "$template"/*.sqlite "$dir/"
 done
-# WAL journals: readers never block the writer, so the services sharing a file rarely meet
-# "database is locked" (persistent in the file).
+# WAL journals (persistent in the file): readers never block the writer.
 python3 - "$dir"/*.sqlite <<'PY'
 import sqlite3, sys
 for f in sys.argv[1:]:
