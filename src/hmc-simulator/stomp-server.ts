@@ -60,6 +60,7 @@ class Connection {
   }
 
   private error(message: string, receipt?: string): void {
+    this.deps.log.warn({ remotePort: this.socket.remotePort }, `STOMP ERROR frame sent: ${message}`);
     this.write({
       command: 'ERROR',
       headers: { message, ...(receipt ? { 'receipt-id': receipt } : {}) },
@@ -131,7 +132,7 @@ class Connection {
       this.recvTimer = setInterval(
         () => {
           if (Date.now() - this.lastRecv > grace) {
-            this.deps.log.debug('STOMP client missed heart-beats; closing');
+            this.deps.log.warn('STOMP client missed heart-beats; closing');
             this.socket.destroy();
             this.cleanup();
           }
@@ -182,7 +183,7 @@ export function createStompServer(deps: StompDeps): StompServer {
     socket.on('close', () => conns.delete(socket));
     new Connection(socket, deps);
   });
-  server.on('tlsClientError', (e) => deps.log.debug({ err: e }, 'STOMP TLS handshake failed'));
+  server.on('tlsClientError', (e) => deps.log.warn({ err: e.message }, 'STOMP TLS handshake failed'));
   return {
     listen: (port, host) => listenOn(server, port, host),
     close: () =>

@@ -22,12 +22,17 @@ CPC_NAME = "CPCZ16A"
 class Simulator:
     """A running simulator: ports, CA path and the /_sim/ admin API."""
 
-    def __init__(self, ready):
+    def __init__(self, ready, log_path):
+        self.log_path = log_path
         self.url = ready["url"]
         self.port = ready["port"]
         self.stomp_port = ready["stompPort"]
         self.ca_path = ready["caPath"]
         self.host = "127.0.0.1"
+
+    def log_tail(self, lines=40):
+        with open(self.log_path) as f:
+            return "".join(f.readlines()[-lines:])
 
     def admin(self, method, path, body=None):
         r = requests.request(method, self.url + path, json=body, verify=self.ca_path, timeout=10)
@@ -53,7 +58,7 @@ def _run_sim(seed_name, *extra):
                 raise RuntimeError("simulator did not start: " + open(log.name).read())
             time.sleep(0.1)
         with open(ready_file) as f:
-            yield Simulator(json.load(f))
+            yield Simulator(json.load(f), log.name)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:

@@ -12,26 +12,39 @@ RT = zhmcclient.StompRetryTimeoutConfig(heartbeat_receive_cycle=1.0)
 
 
 class Collector:
-    """Runs receiver.notifications() in a thread and keeps what arrives."""
+    """Runs receiver.notifications() in a thread and keeps what arrives (and what ended the thread)."""
 
     def __init__(self, receiver):
         self.receiver = receiver
         self.items = []
+        self.error = None
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
     def _run(self):
-        for headers, message in self.receiver.notifications(stop_event=self.stop):
-            self.items.append((headers, message))
+        try:
+            for headers, message in self.receiver.notifications(stop_event=self.stop):
+                self.items.append((headers, message))
+        except Exception as e:  # kept for the assertion message
+            self.error = e
 
-    def wait_for(self, predicate, timeout=15):
+    def wait_connected(self, sim, timeout=60):
+        """Until the receiver is connected and has subscribed (its SUBSCRIBE frames follow CONNECTED)."""
         deadline = time.time() + timeout
-        while time.time() < deadline:
+        while not self.receiver.is_connected():
+            assert self.error is None and time.time() < deadline, (
+                f"not connected: {self.error!r}\nsimulator log:\n{sim.log_tail()}")
+            time.sleep(0.05)
+        time.sleep(0.5)
+
+    def wait_for(self, predicate, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline and self.error is None:
             if predicate(self.items):
                 return True
             time.sleep(0.05)
-        return False
+        return predicate(self.items)
 
     def close(self):
         self.stop.set()  # without it, notifications() may raise "Lost STOMP connection" on close
@@ -46,7 +59,7 @@ def test_status_change_and_job_completion(sim, session, new_partition):
         session.session_credential, port=sim.stomp_port, verify_cert=sim.ca_path, stomp_rt_config=RT)
     collector = Collector(receiver)
     try:
-        time.sleep(0.5)  # let the subscriptions settle
+        collector.wait_connected(sim)
         job = part.start(wait_for_completion=False)
 
         def statuses(items):
@@ -57,7 +70,7 @@ def test_status_change_and_job_completion(sim, session, new_partition):
             return "active" in statuses(items) and any(
                 h["notification-type"] == "job-completion" and h["job-uri"] == job.uri for h, _ in items)
 
-        assert collector.wait_for(done), collector.items
+        assert collector.wait_for(done), (collector.items, collector.error)
         assert statuses(collector.items)[:2] == ["starting", "active"]
         job_items = [(h, m) for h, m in collector.items if h["notification-type"] == "job-completion"]
         assert job_items[0][1] is None  # empty body
@@ -77,7 +90,7 @@ def test_property_and_inventory_changes_with_userid_login(sim, session, cpc, new
         session.object_topic, sim.host, USERID, PASSWORD, port=sim.stomp_port, verify_cert=sim.ca_path, stomp_rt_config=RT)
     collector = Collector(receiver)
     try:
-        time.sleep(0.5)
+        collector.wait_connected(sim)
         part = new_partition()
         part.update_properties({"description": "notified"})
 
@@ -85,7 +98,7 @@ def test_property_and_inventory_changes_with_userid_login(sim, session, cpc, new
             kinds = {(h["notification-type"], h.get("action")) for h, _ in items if h["object-uri"] == part.uri}
             return ("inventory-change", "add") in kinds and ("property-change", None) in kinds
 
-        assert collector.wait_for(seen), collector.items
+        assert collector.wait_for(seen), (collector.items, collector.error)
         reports = [m["change-reports"] for h, m in collector.items
                    if h["notification-type"] == "property-change" and h["object-uri"] == part.uri][0]
         assert reports == [{"property-name": "description", "old-value": "", "new-value": "notified"}]
