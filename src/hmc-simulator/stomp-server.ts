@@ -178,7 +178,12 @@ class Connection {
 
 export function createStompServer(deps: StompDeps): StompServer {
   const conns = new Set<tls.TLSSocket>();
-  const server = tls.createServer({ key: deps.tls.key, cert: deps.tls.cert }, (socket) => {
+  // TLS 1.2 at most: a TLS 1.3 server sends session tickets after the handshake, and stomp.py < 9 (the
+  // 8.x zhmcclient 1.26 requires) reads them in its receiver thread while its main thread writes
+  // CONNECT on the same SSL object; about 3 connects in 100 then hang with no CONNECTED
+  // (stomp.py issues #450/#452). An HMC's TLS settings can be TLS 1.2 alike.
+  const tlsOpts = { key: deps.tls.key, cert: deps.tls.cert, maxVersion: 'TLSv1.2' } as const;
+  const server = tls.createServer(tlsOpts, (socket) => {
     conns.add(socket);
     socket.on('close', () => conns.delete(socket));
     new Connection(socket, deps);

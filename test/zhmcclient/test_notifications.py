@@ -104,3 +104,28 @@ def test_property_and_inventory_changes_with_userid_login(sim, session, cpc, new
         assert reports == [{"property-name": "description", "old-value": "", "new-value": "notified"}]
     finally:
         collector.close()
+
+
+def test_many_receivers_connect_without_hanging(sim, session):
+    """stomp.py 8.x (what zhmcclient 1.26 requires) reads in one thread while it writes CONNECT in another; against
+    a TLS 1.3 listener, whose session tickets arrive after the handshake, about 3 connects in 100 never got CONNECTED."""
+    hung = []
+    for i in range(100):
+        receiver = zhmcclient.NotificationReceiver(
+            session.object_topic, sim.host, session.session_id, session.session_credential,
+            port=sim.stomp_port, verify_cert=sim.ca_path, stomp_rt_config=RT)
+        done = threading.Event()
+        errors = []
+
+        def connect():
+            try:
+                receiver.connect()
+            except Exception as e:  # kept for the assertion message
+                errors.append(e)
+            done.set()
+
+        threading.Thread(target=connect, daemon=True).start()
+        if not done.wait(10) or errors:
+            hung.append((i, errors))
+        receiver.close()
+    assert hung == [], f"{len(hung)} of 100 connects got no CONNECTED: {hung}\n{sim.log_tail()}"
