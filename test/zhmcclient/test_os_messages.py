@@ -1,12 +1,9 @@
 """zhmcclient's OS message calls (list_os_messages, open_os_message_channel + NotificationReceiver,
 send_os_command) against the simulator: a started partition shows its boot log and answers commands."""
 
-import threading
-import time
-
 import zhmcclient
 
-RT = zhmcclient.StompRetryTimeoutConfig(heartbeat_receive_cycle=1.0)
+from conftest import RT, Collector
 FCP_PORT = "/api/adapters/a1b2c3d4-0000-4000-8000-0000000000f1/storage-ports/0"
 OSA_VSWITCH = "/api/virtual-switches/a1b2c3d4-0000-4000-8000-0000000000b1"
 
@@ -69,23 +66,8 @@ def test_send_os_command_and_os_message_channel(sim_z13, z13_session, z13_new_pa
     receiver = zhmcclient.NotificationReceiver(
         topic, sim.host, session.session_id, session.session_credential,
         port=sim.stomp_port, verify_cert=sim.ca_path, stomp_rt_config=RT)
-    received = []
-    stop = threading.Event()
-
-    def run():
-        for headers, message in receiver.notifications(stop_event=stop):
-            received.append((headers, message))
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-
-    def wait_for(predicate, timeout=15):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if predicate():
-                return True
-            time.sleep(0.05)
-        return False
+    collector = Collector(receiver)
+    received = collector.items
 
     def os_messages():
         return [m for h, body in received if h["notification-type"] == "os-message"
@@ -93,7 +75,7 @@ def test_send_os_command_and_os_message_channel(sim_z13, z13_session, z13_new_pa
 
     try:
         # Refresh messages: what the HMC kept, resent when the subscription starts.
-        assert wait_for(lambda: len(os_messages()) >= len(booted)), received
+        assert collector.wait_for(lambda _: len(os_messages()) >= len(booted)), (received, collector.error)
         refresh = os_messages()[:len(booted)]
         assert texts(refresh) == texts(booted)
         assert all(m["is-refresh"] for m in refresh)
@@ -101,7 +83,7 @@ def test_send_os_command_and_os_message_channel(sim_z13, z13_session, z13_new_pa
         assert headers["object-uri"] == part.uri and headers["class"] == "partition"
 
         part.send_os_command("hostname")
-        assert wait_for(lambda: part.name in texts(os_messages())), received
+        assert collector.wait_for(lambda _: part.name in texts(os_messages())), (received, collector.error)
         live = [m for m in os_messages() if not m["is-refresh"]]
         assert texts(live) == [f"root@{part.name}:~# hostname", part.name, f"root@{part.name}:~# "]
         assert live[0]["sequence-number"] == booted[-1]["sequence-number"] + 1
@@ -112,9 +94,7 @@ def test_send_os_command_and_os_message_channel(sim_z13, z13_session, z13_new_pa
         assert listed[0]["is-priority"] is True
         assert listed[1]["message-text"].startswith(f"Linux {part.name} ")
     finally:
-        stop.set()
-        receiver.close()
-        thread.join(10)
+        collector.close()
 
 
 def test_send_os_command_to_stopped_partition_is_409_332(new_partition):
