@@ -122,6 +122,12 @@ current-context: local
 `;
 }
 
+/** The last lines of a child's log, for an error raised before its directory is removed. */
+async function logTail(file: string, lines = 20): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => `(no ${file})`);
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
 /** Starts etcd and kube-apiserver on free loopback ports, waits for /readyz, writes a kubeconfig. */
 export async function startControlPlane(opts: StartOptions = {}): Promise<ControlPlane> {
   const log = opts.log ?? (() => {});
@@ -157,6 +163,7 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
     await waitFor(
       'etcd',
       async () => {
+        if (etcd.exitCode !== null) throw new Error(`etcd exited:\n${await logTail(join(dir, 'etcd.log'))}`);
         try {
           const r = await fetch(`${etcdUrl}/health`);
           return r.ok;
@@ -194,7 +201,7 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
       'kube-apiserver /readyz',
       async () => {
         if (api.exitCode !== null)
-          throw new Error(`kube-apiserver exited; see ${join(dir, 'kube-apiserver.log')}`);
+          throw new Error(`kube-apiserver exited:\n${await logTail(join(dir, 'kube-apiserver.log'))}`);
         caPem ??= await readFile(join(dir, 'certs', 'apiserver.crt'), 'utf8').catch(() => undefined);
         return caPem !== undefined && (await getStatus(`${server}/readyz`, adminToken, caPem)) === 200;
       },
