@@ -104,6 +104,7 @@ export class NovaBridge {
         log,
       });
       await service.start();
+      transport.onReconnect(() => service.reportNow());
       await methods.resumeInterruptedBuilds();
       await transport.serve(COMPUTE_TOPIC, o.host, (req) => void server.handle(req));
       log.info('serving compute RPC');

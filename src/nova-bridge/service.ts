@@ -107,10 +107,17 @@ export class ServiceReporter {
   async start(): Promise<void> {
     await this.register();
     await this.reportResources();
-    this.timer = setInterval(() => {
-      if (this.reporting) return;
-      this.reporting = this.tick().finally(() => (this.reporting = undefined));
-    }, this.opts.reportIntervalMs ?? 10_000);
+    this.timer = setInterval(() => this.reportNow(), this.opts.reportIntervalMs ?? 10_000);
+  }
+
+  /**
+   * A heartbeat and the resources now, unless a report is running. After a broker outage this is
+   * called at once: the scheduler counts a host without a heartbeat for service_down_time (60 s) as
+   * down, and an outage plus most of a report interval can reach that.
+   */
+  reportNow(): void {
+    if (this.reporting) return;
+    this.reporting = this.tick().finally(() => (this.reporting = undefined));
   }
 
   async stop(): Promise<void> {

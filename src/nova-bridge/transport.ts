@@ -84,6 +84,7 @@ export class RpcTransport {
   private conn?: amqp.ChannelModel;
   private ch?: ConfirmChannel;
   private reconnecting?: Promise<void>;
+  private readonly reconnected: (() => void)[] = [];
   /** Connections made so far (1 = never reconnected). */
   connections = 0;
 
@@ -99,6 +100,11 @@ export class RpcTransport {
     const t = new RpcTransport(opts, opts.log);
     await t.open();
     return t;
+  }
+
+  /** Calls `fn` after each reconnect, once the served queues consume again. */
+  onReconnect(fn: () => void): void {
+    this.reconnected.push(fn);
   }
 
   private async open(): Promise<void> {
@@ -134,6 +140,7 @@ export class RpcTransport {
       try {
         await this.open();
         this.log.info({ connections: this.connections }, 'AMQP connection re-established, serving again');
+        for (const fn of this.reconnected) fn();
         return;
       } catch (e) {
         this.log.warn({ err: e, retryInMs: delayMs }, 'AMQP reconnect failed');

@@ -12,12 +12,14 @@ describe('RpcTransport across a RabbitMQ restart (real broker)', () => {
   let server: RpcTransport;
   let client: RpcTransport;
   const served: string[] = [];
+  let reconnects = 0;
 
   beforeAll(async () => {
     rabbit = await startRabbit();
     const log = pino({ level: process.env.DPM_TEST_LOG_LEVEL ?? 'silent' });
     server = await RpcTransport.connect({ transportUrl: rabbit.transportUrl, log });
     client = await RpcTransport.connect({ transportUrl: rabbit.transportUrl, log });
+    server.onReconnect(() => reconnects++); // the bridge reports its service at once here
     await server.serve('compute', 'demo', (req: RpcRequest) => {
       served.push(req.method);
       void server.reply(
@@ -58,6 +60,7 @@ describe('RpcTransport across a RabbitMQ restart (real broker)', () => {
     }
     expect(answer).toMatch(/^pong \d+$/);
     expect(server.connections).toBe(2);
+    expect(reconnects).toBe(1);
     expect(client.connections).toBe(2);
   }, 300_000);
 });
