@@ -334,4 +334,21 @@ describe('nova bridge end to end (real RabbitMQ, real nova rpcapi, operator + HM
     );
     expect(await getCr(env, 'partitions', uuid2)).toBeUndefined();
   });
+
+  it('after a broker restart the service heartbeats again within seconds, not a report interval later', async () => {
+    await bridge.stop();
+    bridge = await NovaBridge.start({
+      kubeConfig: env.kc,
+      namespace: env.ns,
+      host: HOST,
+      transportUrl: rabbit.transportUrl,
+      reportIntervalMs: 600_000, // no interval report during this test
+      log: pino({ level: process.env.DPM_TEST_LOG_LEVEL ?? 'silent' }),
+    });
+    const saves = () => peer.calls().filter((c) => c.objname === 'Service' && c.objmethod === 'save').length;
+    const before = saves();
+    await rabbit.restart();
+    // Reported at the bridge's reconnect (RpcTransport.onReconnect), not at the next interval.
+    await waitFor('a heartbeat after the restart', async () => saves() > before, 90_000);
+  }, 180_000);
 });
