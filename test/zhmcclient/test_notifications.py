@@ -6,6 +6,7 @@ import zhmcclient
 
 from conftest import PASSWORD, RT, USERID, Collector
 
+
 def test_status_change_and_job_completion(sim, session, new_partition):
     part = new_partition(**{"boot-device": "storage-adapter"})
     receiver = zhmcclient.NotificationReceiver(
