@@ -59,6 +59,18 @@ describe('nova bridge end to end (real RabbitMQ, real nova rpcapi, operator + HM
   const hmcPartitions = async (): Promise<{ name: string; 'object-uri': string }[]> =>
     (await hmc.get<{ partitions: { name: string; 'object-uri': string }[] }>(`${CPC}/partitions`)).partitions;
 
+  const startBridge = (reportIntervalMs = 1000): Promise<NovaBridge> =>
+    NovaBridge.start({
+      kubeConfig: env.kc,
+      namespace: env.ns,
+      host: HOST,
+      transportUrl: rabbit.transportUrl,
+      reportIntervalMs,
+      buildTimeoutMs: 60_000,
+      powerTimeoutMs: 60_000,
+      log: pino({ level: process.env.DPM_TEST_LOG_LEVEL ?? 'silent' }),
+    });
+
   beforeAll(async () => {
     const [r, py] = await Promise.all([startRabbit(), Promise.resolve(novaPython())]);
     rabbit = r;
@@ -86,16 +98,7 @@ describe('nova bridge end to end (real RabbitMQ, real nova rpcapi, operator + HM
       host: HOST,
       recordFile: join(dir, 'conductor.jsonl'),
     });
-    bridge = await NovaBridge.start({
-      kubeConfig: env.kc,
-      namespace: env.ns,
-      host: HOST,
-      transportUrl: rabbit.transportUrl,
-      reportIntervalMs: 1000,
-      buildTimeoutMs: 60_000,
-      powerTimeoutMs: 60_000,
-      log: pino({ level: process.env.DPM_TEST_LOG_LEVEL ?? 'silent' }),
-    });
+    bridge = await startBridge();
   }, 180_000);
 
   afterAll(async () => {
@@ -305,16 +308,7 @@ describe('nova bridge end to end (real RabbitMQ, real nova rpcapi, operator + HM
     const row = (await peer.ok('instance', { uuid: uuid2 })) as InstanceRow;
     expect(row).toMatchObject({ vm_state: 'building', task_state: 'block_device_mapping' });
     await bridge.stop();
-    bridge = await NovaBridge.start({
-      kubeConfig: env.kc,
-      namespace: env.ns,
-      host: HOST,
-      transportUrl: rabbit.transportUrl,
-      reportIntervalMs: 1000,
-      buildTimeoutMs: 60_000,
-      powerTimeoutMs: 60_000,
-      log: pino({ level: process.env.DPM_TEST_LOG_LEVEL ?? 'silent' }),
-    });
+    bridge = await startBridge();
     const failed = (await peer.ok('instance', { uuid: uuid2 })) as InstanceRow;
     expect(failed).toMatchObject({ vm_state: 'error', task_state: null });
     const fault = peer
@@ -337,14 +331,7 @@ describe('nova bridge end to end (real RabbitMQ, real nova rpcapi, operator + HM
 
   it('after a broker restart the service heartbeats again within seconds, not a report interval later', async () => {
     await bridge.stop();
-    bridge = await NovaBridge.start({
-      kubeConfig: env.kc,
-      namespace: env.ns,
-      host: HOST,
-      transportUrl: rabbit.transportUrl,
-      reportIntervalMs: 600_000, // no interval report during this test
-      log: pino({ level: process.env.DPM_TEST_LOG_LEVEL ?? 'silent' }),
-    });
+    bridge = await startBridge(600_000); // no interval report during this test
     const saves = () => peer.calls().filter((c) => c.objname === 'Service' && c.objmethod === 'save').length;
     const before = saves();
     await rabbit.restart();
